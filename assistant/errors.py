@@ -1,0 +1,61 @@
+"""Two-sided error hierarchy.
+
+``UserError`` means the caller can fix it (bad input, bad setting, unknown
+article, an index built with other settings).  ``AssistantRuntimeError`` means
+something failed underneath (model, store) that the caller did not cause.
+The CLI prints either as one line; it never shows a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssistantError",
+    "UserError",
+    "SettingsError",
+    "InvalidInputError",
+    "ArticleNotFoundError",
+    "IndexMismatchError",
+    "AssistantRuntimeError",
+    "ModelLoadError",
+    "StoreError",
+]
+
+
+class AssistantError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class UserError(AssistantError):
+    """The request or the configuration is wrong; the caller can fix it."""
+
+
+class SettingsError(UserError):
+    """A setting (usually an ``ASSISTANT_*`` variable) has an invalid value."""
+
+
+class InvalidInputError(UserError):
+    """A question, a path or an article cannot be used as given."""
+
+
+class ArticleNotFoundError(UserError):
+    """No stored article has the requested id."""
+
+    def __init__(self, article_id: str):
+        super().__init__(f"no article with id {article_id!r}; `assistant list` shows the stored ids")
+        self.article_id = article_id
+
+
+class IndexMismatchError(UserError):
+    """The stored index was built with other settings or another embedder."""
+
+
+class AssistantRuntimeError(AssistantError):
+    """Something underneath failed: the model, the store, the disk."""
+
+
+class ModelLoadError(AssistantRuntimeError):
+    """The embedding model could not be loaded."""
+
+
+class StoreError(AssistantRuntimeError):
+    """The article table, Chroma or the BM25 index failed or is inconsistent."""

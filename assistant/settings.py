@@ -1,0 +1,74 @@
+"""The one settings object, read from ``ASSISTANT_*`` variables here and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import SettingsError
+
+__all__ = ["Settings", "load_settings", "DEFAULT_SEEDS"]
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS = _REPO_ROOT / "seeds"
+
+
+class Settings(BaseSettings):
+    """Every knob, with its default. Each field reads ``ASSISTANT_<NAME>``.
+
+    The fields that shape the stored index (``chunk_size``, ``chunk_overlap``,
+    the embedder) are recorded with it; changing them later asks for
+    ``assistant reindex`` instead of mixing vectors.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="forbid")
+
+    home: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("news-assistant")),
+        description="Data folder: the article table, Chroma and the BM25 index.",
+    )
+    seeds: Path = Field(DEFAULT_SEEDS, description="Articles indexed on first use when the store is empty.")
+    top_k: int = Field(5, ge=1, le=100, description="Passages handed to the answerer.")
+    chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in tokens.")
+    chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks.")
+    retrieval: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Retrieval mode; dense and bm25 exist for comparisons."
+    )
+    candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever gives to fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    min_score: float = Field(
+        0.35, ge=0.0, le=1.0, description="Best-sentence score below which the answerer refuses."
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self
+
+    @property
+    def index_signature(self) -> dict[str, int]:
+        """The settings an index is built with; a mismatch means reindex."""
+        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build ``Settings`` from the environment plus overrides, with one clear error.
+
+    A bad value raises ``SettingsError`` naming the ``ASSISTANT_*`` variable.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = [str(part) for part in err.get("loc", ()) if part]
+            name = f"ASSISTANT_{loc[0].upper()}" if loc else "ASSISTANT_* settings"
+            problems.append(f"{name}: {err.get('msg', 'invalid value')}")
+        raise SettingsError("invalid setting: " + "; ".join(problems)) from None

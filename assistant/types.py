@@ -1,0 +1,150 @@
+"""The result types every surface shows: Python, ``--json`` and the UI.
+
+They are frozen dataclasses so that an ``Answer`` handed to a caller can't be
+changed behind the citations that were validated for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Citation", "Answer", "Passage", "ArticleInfo", "Article", "IngestReport", "Rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One piece of evidence behind an answer.
+
+    Attributes:
+        n: the number of its ``[n]`` marker in ``Answer.text``.
+        article_id: id of the cited article.
+        title, outlet: the article's title and publisher (outlet may be None).
+        published: ``YYYY-MM-DD`` or None when the article carries no date.
+        source: the file path or URL the article was loaded from.
+        quote: one or two sentences, exactly as in the article.
+        start, end: ``article.text[start:end] == quote`` on the cleaned text.
+        passage: the retrieved chunk around the quote, for context.
+        score: the ranking score of the quote (higher is better).
+    """
+
+    n: int
+    article_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    source: str
+    quote: str
+    start: int
+    end: int
+    passage: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What ``ask`` returns.
+
+    Attributes:
+        question: the question as asked.
+        rewritten_question: the question used for retrieval (a follow-up is
+            completed from the conversation); equal to ``question`` otherwise.
+        text: the answer with ``[n]`` markers, or a refusal sentence.
+        citations: the evidence, one per marker; empty when refused.
+        refused: True when the articles don't answer the question.
+        answerer: which answerer produced it (``"extractive"``).
+        notice: an extra remark for the reader (why it refused, a
+            disagreement between outlets, a missing part), or None.
+        timings_ms: milliseconds per stage: ``retrieve``, ``rank``,
+            ``answer``, ``total``.
+    """
+
+    question: str
+    rewritten_question: str
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    answerer: str
+    notice: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "text": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "refused": self.refused,
+            "answerer": self.answerer,
+            "notice": self.notice,
+            "timings_ms": dict(self.timings_ms),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk: ``article.text[start:end] == text``."""
+
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """An article's metadata, as ``list`` shows it."""
+
+    id: str
+    title: str
+    outlet: str | None
+    agencies: tuple[str, ...]
+    published: str | None
+    source: str
+    content_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["agencies"] = list(self.agencies)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Article(ArticleInfo):
+    """A stored article with its cleaned text (what citations point into)."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A file or record that was not ingested, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What an ingest did, by article id."""
+
+    added: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "unchanged": list(self.unchanged),
+            "replaced": list(self.replaced),
+            "rejected": [asdict(r) for r in self.rejected],
+        }
