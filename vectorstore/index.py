@@ -1,0 +1,237 @@
+"""The news index: the article table plus the Chroma and BM25 indexes derived from it.
+
+Every write goes through here so that the three stay in step: an article is
+in the table exactly when its chunks are in Chroma and in BM25.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
+from .bm25_index import BM25Index
+from .chroma_store import ChromaStore, DenseFilters, open_persistent_client
+from .embedding import Embedder
+from .loading import LoadedArticle
+from .text import chunk_spans, sentence_spans
+
+__all__ = ["NewsIndex", "IngestOutcome", "IndexSignatureMismatch", "IndexInconsistent", "DenseFilters"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class IndexSignatureMismatch(Exception):
+    """The stored index was built with other chunk settings or another embedder."""
+
+
+class IndexInconsistent(Exception):
+    """The derived indexes don't match the article table."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    added: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    replaced: tuple[str, ...]
+
+
+class NewsIndex:
+    """Opens (or creates) the store under ``home``.
+
+    ``signature`` (chunk settings) plus the embedder id are recorded with the
+    index; opening with different ones raises ``IndexSignatureMismatch``
+    unless ``allow_mismatch`` (used by reindex).
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        embedder: Embedder,
+        chunk_size: int,
+        chunk_overlap: int,
+        client=None,
+        allow_mismatch: bool = False,
+    ):
+        self.home = home
+        self.embedder = embedder
+        self._chunk_size = chunk_size
+        self._chunk_overlap = chunk_overlap
+        self._write_lock = threading.Lock()
+        self.table = ArticleTable(home / "articles.sqlite3")
+        self.chroma = ChromaStore(client if client is not None else open_persistent_client(home / "chroma"))
+        self.bm25 = BM25Index(home / "bm25")
+        if not allow_mismatch:
+            self._check()
+
+    # -- state checks ------------------------------------------------------
+    @property
+    def signature(self) -> dict:
+        return {"embedder": self.embedder.id, "chunk_size": self._chunk_size, "chunk_overlap": self._chunk_overlap}
+
+    def stored_signature(self) -> dict | None:
+        raw = self.table.get_meta("signature")
+        return json.loads(raw) if raw else None
+
+    def _check(self) -> None:
+        stored = self.stored_signature()
+        if stored is not None and stored != self.signature and self.table.count():
+            raise IndexSignatureMismatch(
+                f"the index was built with {_describe(stored)}, but the settings ask for "
+                f"{_describe(self.signature)}"
+            )
+        chunks, _ = self.chroma.counts()
+        expected = self.table.chunk_count()
+        if chunks != expected or len(self.bm25.ids) != expected:
+            raise IndexInconsistent(
+                f"the indexes hold {chunks} dense and {len(self.bm25.ids)} BM25 chunks "
+                f"but the article table lists {expected}"
+            )
+
+    def close(self) -> None:
+        self.table.close()
+
+    # -- writes --------------------------------------------------------------
+    def ingest(self, articles: Sequence[LoadedArticle], *, progress: Progress | None = None) -> IngestOutcome:
+        added, unchanged, replaced, todo = [], [], [], []
+        for art in articles:
+            digest = content_hash(art.text)
+            old = self.table.hash_of(art.id)
+            if old == digest:
+                unchanged.append(art.id)
+                continue
+            (replaced if old is not None else added).append(art.id)
+            todo.append(_stored(art, digest))
+        if todo:
+            with self._write_lock:
+                self._write(todo, progress=progress)
+        return IngestOutcome(tuple(added), tuple(unchanged), tuple(replaced))
+
+    def remove(self, article_id: str) -> bool:
+        with self._write_lock:
+            if self.table.hash_of(article_id) is None:
+                return False
+            self.chroma.delete_article(article_id)
+            with self.table.transaction() as conn:
+                self.table.delete(conn, article_id)
+            self._rebuild_bm25()
+            return True
+
+    def reindex(self, *, progress: Progress | None = None) -> int:
+        """Rebuild Chroma and BM25 from the article table with the current settings."""
+        with self._write_lock:
+            articles = self.table.all()
+            self.chroma.reset()
+            with self.table.transaction() as conn:
+                self.table.clear_chunks(conn)
+            self._write(articles, progress=progress)
+            with self.table.transaction() as conn:
+                self.table.set_meta(conn, "signature", json.dumps(self.signature))
+            return len(articles)
+
+    def _write(self, articles: Sequence[StoredArticle], *, progress: Progress | None) -> None:
+        count = self.embedder.count_tokens
+        plans = []
+        for art in articles:
+            chunks = chunk_spans(art.text, size=self._chunk_size, overlap=self._chunk_overlap, count_tokens=count)
+            plans.append((art, [(c.start, c.end) for c in chunks], sentence_spans(art.text)))
+        chunk_texts = [art.text[s:e] for art, chunks, _ in plans for s, e in chunks]
+        sent_texts = [art.text[s:e] for art, _, sents in plans for s, e in sents]
+        vectors = self._embed(chunk_texts + sent_texts, progress)
+        chunk_vecs, sent_vecs = vectors[: len(chunk_texts)], vectors[len(chunk_texts) :]
+
+        chunk_ids, chunk_meta, sent_ids, sent_meta = [], [], [], []
+        for art, chunks, sents in plans:
+            base = _filter_meta(art)
+            chunk_ids += [chunk_id(art.id, s, e) for s, e in chunks]
+            chunk_meta += [{**base, "start": s, "end": e} for s, e in chunks]
+            sent_ids += [chunk_id(art.id, s, e) for s, e in sents]
+            sent_meta += [{"article_id": art.id, "start": s, "end": e} for s, e in sents]
+        for art, _, _ in plans:
+            self.chroma.delete_article(art.id)
+        self.chroma.add(
+            chunk_ids=chunk_ids,
+            chunk_texts=chunk_texts,
+            chunk_meta=chunk_meta,
+            chunk_vectors=chunk_vecs,
+            sentence_ids=sent_ids,
+            sentence_meta=sent_meta,
+            sentence_vectors=sent_vecs,
+        )
+        with self.table.transaction() as conn:
+            for art, chunks, _ in plans:
+                self.table.put(conn, art)
+                self.table.put_chunks(conn, art.id, chunks)
+            self.table.set_meta(conn, "signature", json.dumps(self.signature))
+        self._rebuild_bm25()
+
+    def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+        batch = 256
+        parts = []
+        for lo in range(0, len(texts), batch):
+            parts.append(self.embedder.embed(texts[lo : lo + batch]))
+            if progress:
+                progress("embedding", min(lo + batch, len(texts)), len(texts))
+        return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+
+    def _rebuild_bm25(self) -> None:
+        rows = self.table.chunks()
+        texts_by_article = {a.id: a.text for a in self.table.all()}
+        self.bm25.rebuild([r[0] for r in rows], [texts_by_article[r[1]][r[2] : r[3]] for r in rows])
+
+    # -- reads ---------------------------------------------------------------
+    def allowed_chunks(self, filters: DenseFilters) -> set[str] | None:
+        """Chunk ids passing ``filters`` (None when there is no filter)."""
+        if filters.empty:
+            return None
+        keep = {a.id for a in self.table.all() if _passes(a, filters)}
+        return {cid for cid, art_id, _, _ in self.table.chunks() if art_id in keep}
+
+
+def _stored(art: LoadedArticle, digest: str) -> StoredArticle:
+    return StoredArticle(
+        id=art.id,
+        title=art.title,
+        outlet=art.outlet,
+        agencies=tuple(art.agencies),
+        published=art.published,
+        source=art.source,
+        text=art.text,
+        content_hash=digest,
+    )
+
+
+def published_ord(published: str | None) -> int:
+    return int(published.replace("-", "")) if published else 0
+
+
+def _filter_meta(art: StoredArticle) -> dict:
+    return {
+        "article_id": art.id,
+        "outlet_key": (art.outlet or "").casefold(),
+        "published_ord": published_ord(art.published),
+    }
+
+
+def _passes(art: StoredArticle, filters: DenseFilters) -> bool:
+    if filters.outlet is not None and (art.outlet or "").casefold() != filters.outlet:
+        return False
+    when = published_ord(art.published)
+    if filters.since is not None and (not when or when < filters.since):
+        return False
+    if filters.until is not None and (not when or when > filters.until):
+        return False
+    return True
+
+
+def _describe(sig: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(sig.items()))
