@@ -39,7 +39,8 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
         rest = question[opener.end() :] if opener else question
         if analyse(rest).names and len(rest.split()) >= _MIN_WORDS_ALONE:
             return rest[0].upper() + rest[1:]  # "And what did the US say?" stands alone
-        return f"{prev.rstrip('?')} {rest}".strip()
+        rest = rest.strip(" ?")
+        return f"{prev.rstrip(' ?')} {rest}?" if rest else f"{prev.rstrip(' ?')}?"
     return question
 
 

@@ -18,6 +18,16 @@ logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import, which floods any
+    # application that logs to the root handler.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+@functools.lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 
@@ -26,8 +36,7 @@ def _stemmer():
 
 def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed terms: the same for index and query."""
-    import bm25s
-
+    bm25s = _bm25s()
     if not texts:
         return []
     tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
@@ -56,8 +65,7 @@ class BM25Index:
         meta = self._folder / "ids.json"
         if not meta.exists():
             return
-        import bm25s
-
+        bm25s = _bm25s()
         data = json.loads(meta.read_text())
         self._ids, self._df = data["ids"], data["df"]
         if self._ids:
@@ -65,8 +73,7 @@ class BM25Index:
 
     def rebuild(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Rebuild from scratch; the write goes to a sibling folder then swaps in."""
-        import bm25s
-
+        bm25s = _bm25s()
         tmp = self._folder.with_name(self._folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)

@@ -1,0 +1,41 @@
+# Two commands work on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install run test test-unit test-integration eval clean
+
+install: $(STAMP)
+
+# torch first: any other order lets pip pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; Python 3.11 is required" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/assistant serve --host 127.0.0.1 --port 7860
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-unit: install
+	$(BIN)/python -m pytest -q -m unit
+
+test-integration: install
+	$(BIN)/python -m pytest -q -m integration
+
+eval: install
+	$(BIN)/assistant eval seeds --compare
+
+clean:
+	rm -rf $(VENV) .pytest_cache evals/reports

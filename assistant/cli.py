@@ -1,0 +1,230 @@
+"""The ``assistant`` command: a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import AssistantError, Assistant, UserError, __version__, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Ask questions about your news articles; every answer cites the exact sentences it rests on.",
+    pretty_exceptions_enable=False,
+)
+# soft_wrap: an id, a path or an error must stay on one line for scripts to read.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"assistant {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Log what happens (INFO)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Only errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("bm25s", "chromadb", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    if not verbose:
+        # Libraries print load bars and notices that mean nothing to a user.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+def _assistant() -> Assistant:
+    return Assistant(load_settings())
+
+
+def _progress_bar(label: str):
+    bar = Progress(
+        TextColumn(f"[bold]{label}[/] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, update
+
+
+@app.command()
+def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .html, .jsonl).")) -> None:
+    """Add or update articles; unchanged ones are skipped."""
+    bar, update = _progress_bar("Indexing")
+    with bar:
+        report = _assistant().ingest(paths, progress=update)
+    out.print(
+        f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
+        f"replaced {len(report.replaced)}, rejected {len(report.rejected)}"
+    )
+    for name, ids in (("added", report.added), ("replaced", report.replaced)):
+        for article_id in ids:
+            out.print(f"  {name}: {article_id}")
+    for rejected in report.rejected:
+        out.print(f"  rejected: {rejected.source}: {rejected.reason}", style="yellow", markup=False)
+    if report.rejected:
+        # Scripts must notice that part of the input did not make it in.
+        raise typer.Exit(2)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question, in quotes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Answer as JSON."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, max=100, help="Passages to read."),
+    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only articles from this outlet."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD."),
+) -> None:
+    """Answer a question from the stored articles (seeds are indexed on first use)."""
+    assistant = _assistant()
+    assistant.ensure_seeded()
+    answer = assistant.ask(question, top_k=top_k, outlet=outlet, since=since, until=until)
+    if as_json:
+        out.print_json(json.dumps(answer.to_dict()))
+        return
+    out.print(answer.text, markup=False, highlight=False)
+    if answer.notice:
+        out.print(answer.notice, style="italic", markup=False)
+    for c in answer.citations:
+        out.print(f"\n[{c.n}] {c.outlet or 'unknown outlet'}, {c.published or 'date unknown'}: {c.title}", style="bold", markup=False)
+        out.print(f"    “{c.quote}”", markup=False, highlight=False)
+
+
+@app.command("list")
+def list_articles(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
+    """List the stored articles."""
+    articles = _assistant().articles()
+    if as_json:
+        out.print_json(json.dumps([a.to_dict() for a in articles]))
+        return
+    if not articles:
+        out.print("No articles yet: `assistant ingest PATH` adds some.")
+    for a in articles:
+        out.print(f"{a.id}  {a.published or '----------'}  {a.outlet or '-'}  {a.title}", markup=False)
+
+
+@app.command()
+def show(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
+    """Print an article's metadata and cleaned text."""
+    a = _assistant().article(article_id)
+    out.print(a.title, style="bold", markup=False)
+    out.print(
+        f"{a.outlet or 'unknown outlet'} · {a.published or 'date unknown'} · {a.source}"
+        + (f" · wire: {', '.join(a.agencies)}" if a.agencies else ""),
+        markup=False,
+    )
+    out.print()
+    out.print(a.text, markup=False, highlight=False)
+
+
+@app.command()
+def remove(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
+    """Remove an article and its index entries."""
+    _assistant().remove(article_id)
+    out.print(f"removed {article_id}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild Chroma and BM25 from the article table with the current settings."""
+    bar, update = _progress_bar("Reindexing")
+    with bar:
+        count = _assistant().reindex(progress=update)
+    out.print(f"reindexed {count} articles")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(7860, min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the chat in a browser (indexes the seeds first if the store is empty)."""
+    from ui.app import serve as serve_app
+
+    assistant = _assistant()
+    bar, update = _progress_bar("Indexing seeds")
+    with bar:
+        assistant.ensure_seeded(progress=update)
+    assistant.warm_up()
+    err.print(f"Serving on http://{host}:{port}")
+    serve_app(assistant, host=host, port=port)
+
+
+@app.command("eval")
+def eval_(
+    suites: Optional[List[str]] = typer.Argument(None, help="Suite names under evals/suites (default: seeds)."),
+    split: str = typer.Option("test", help="dev, test or all."),
+    json_path: Path = typer.Option(Path("evals/reports/report.json"), "--json", help="Where to write the JSON report."),
+    html_path: Path = typer.Option(Path("evals/reports/report.html"), "--html", help="Where to write the HTML report."),
+    compare: bool = typer.Option(False, "--compare", help="Run dense only, BM25 only and the default side by side."),
+    record: bool = typer.Option(False, "--record", help="Record thresholds (measured − 0.02) from this run."),
+) -> None:
+    """Run the known-answer eval suites and write reports."""
+    if split not in ("dev", "test", "all"):
+        raise UserError(f"--split must be dev, test or all, not {split!r}")
+    from evals import main_eval
+
+    code = main_eval(
+        suites or ["seeds"],
+        split=split,
+        json_path=json_path,
+        html_path=html_path,
+        compare=compare,
+        record=record,
+        console=out,
+    )
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Entry point: errors become one line on stderr and a non-zero exit."""
+    try:
+        # Without standalone mode click returns an Exit's code instead of exiting.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except UserError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except AssistantError as exc:
+        err.print(f"failed: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            # A usage error from the option parser (typer may carry its own click).
+            exc.show()
+            sys.exit(exc.exit_code)
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        err.print(f"failed: {type(exc).__name__}: {exc} (run with -v for details)", markup=False, highlight=False)
+        sys.exit(1)

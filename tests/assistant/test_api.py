@@ -1,0 +1,158 @@
+"""The issue's must-shows, on the real seeds, model and Chroma."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import (
+    Answer,
+    ArticleNotFoundError,
+    Assistant,
+    IndexMismatchError,
+    InvalidInputError,
+    load_settings,
+)
+
+pytestmark = pytest.mark.integration
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def test_military_posts_answer_cites_the_sentence_with_outlet_and_date(seeded):
+    answer = seeded.ask("How many military posts did Azerbaijan say it seized?")
+    assert not answer.refused and "60" in answer.text
+    quotes = [c for c in answer.citations if "more than 60 military posts" in c.quote]
+    assert quotes and all(c.outlet and c.published for c in quotes)
+    # The same fact is in both seed articles: one sentence cites both.
+    assert {c.article_id for c in quotes} == {"000_7df8da37a3d8a7ae", "001_151552ea4d882762"}
+
+
+def test_every_citation_is_an_exact_slice_of_the_stored_article(seeded):
+    for question in ["Who is Hikmet Hajiyev?", "What did Blinken say?", "Which countries condemned the offensive?"]:
+        answer = seeded.ask(question)
+        for c in answer.citations:
+            assert seeded.article(c.article_id).text[c.start : c.end] == c.quote
+            assert f"[{c.n}]" in answer.text
+            assert c.quote in c.passage
+
+
+def test_hajiyev_is_named_as_adviser_to_aliyev(seeded):
+    answer = seeded.ask("Who is Hikmet Hajiyev?")
+    assert any("adviser to" in c.quote and "Aliyev" in c.quote for c in answer.citations)
+
+
+def test_off_topic_question_is_refused_without_citations(seeded):
+    answer = seeded.ask("What is the capital of Australia?")
+    assert answer.refused and answer.citations == ()
+    assert "Australia" in (answer.notice or "")
+
+
+def test_answer_to_dict_is_json_safe_and_complete(seeded):
+    answer = seeded.ask("How many military posts did Azerbaijan say it seized?")
+    data = json.loads(json.dumps(answer.to_dict()))
+    assert set(data) == {"question", "rewritten_question", "text", "citations", "refused", "answerer", "notice", "timings_ms"}
+    assert set(data["timings_ms"]) == {"retrieve", "rank", "answer", "total"}
+    assert data["answerer"] == "extractive"
+    assert set(data["citations"][0]) == {
+        "n", "article_id", "title", "outlet", "published", "source", "quote", "start", "end", "passage", "score"
+    }
+    with pytest.raises(Exception):
+        answer.text = "changed"  # type: ignore[misc]
+
+
+def test_follow_up_uses_the_history(seeded):
+    first = seeded.ask("Who is Hikmet Hajiyev?")
+    follow = seeded.ask("What did he say about civilians?", history=[("Who is Hikmet Hajiyev?", first)])
+    assert "Hikmet Hajiyev" in follow.rewritten_question
+    assert not follow.refused
+
+
+def test_filters_limit_the_articles(seeded):
+    only = seeded.ask("How many military posts did Azerbaijan say it seized?", outlet="yemen details")
+    assert {c.article_id for c in only.citations} == {"001_151552ea4d882762"}
+    none = seeded.ask("How many military posts did Azerbaijan say it seized?", since="2024-01-01")
+    assert none.refused
+    with pytest.raises(InvalidInputError, match="YYYY-MM-DD"):
+        seeded.ask("anything", since="last week")
+
+
+def test_bad_questions_are_user_errors(seeded):
+    with pytest.raises(InvalidInputError, match="empty"):
+        seeded.ask("   ")
+    with pytest.raises(InvalidInputError, match="limit"):
+        seeded.ask("x" * 5000)
+
+
+def test_articles_and_article_lookup(seeded):
+    ids = [a.id for a in seeded.articles()]
+    assert ids == ["000_7df8da37a3d8a7ae", "001_151552ea4d882762"]
+    article = seeded.article(ids[1])
+    assert article.outlet == "Yemen Details" and article.published == "2023-09-19"
+    assert "THIS IMAGE HAS BEEN SUPPLIED" not in seeded.article(ids[0]).text
+    with pytest.raises(ArticleNotFoundError):
+        seeded.article("missing")
+
+
+def test_reingest_is_unchanged_and_an_edit_is_replaced(writable_seeded, tmp_path):
+    again = writable_seeded.ingest([SEEDS])
+    assert again.unchanged == ("000_7df8da37a3d8a7ae", "001_151552ea4d882762") and not again.added
+    edited = tmp_path / "seeds"
+    shutil.copytree(SEEDS, edited)
+    path = edited / "001_151552ea4d882762.txt"
+    path.write_text(path.read_text().replace("Reuters could not verify these assertions.", "Nobody could verify it."))
+    report = writable_seeded.ingest([edited])
+    assert report.replaced == ("001_151552ea4d882762",) and report.unchanged == ("000_7df8da37a3d8a7ae",)
+    assert "Nobody could verify it." in writable_seeded.article("001_151552ea4d882762").text
+
+
+def test_remove_then_the_article_is_gone(writable_seeded):
+    writable_seeded.remove("000_7df8da37a3d8a7ae")
+    assert [a.id for a in writable_seeded.articles()] == ["001_151552ea4d882762"]
+    answer = writable_seeded.ask("How many military posts did Azerbaijan say it seized?")
+    assert {c.article_id for c in answer.citations} <= {"001_151552ea4d882762"}
+    with pytest.raises(ArticleNotFoundError):
+        writable_seeded.remove("000_7df8da37a3d8a7ae")
+
+
+def test_changed_chunk_settings_ask_for_reindex(seeded_home, tmp_path, embedder):
+    home = tmp_path / "copy"
+    shutil.copytree(seeded_home, home)
+    other = Assistant(load_settings(home=home, chunk_size=128, chunk_overlap=16), embedder=embedder)
+    with pytest.raises(IndexMismatchError, match="assistant reindex"):
+        other.articles()
+    assert other.reindex() == 2
+    assert not other.ask("How many military posts did Azerbaijan say it seized?").refused
+
+
+def test_constructor_is_cheap_and_default_ask_seeds_an_empty_store(monkeypatch, tmp_path):
+    import assistant.api as api
+
+    assistant = Assistant()
+    assert assistant._index is None  # nothing opened yet
+    api._default_assistant.cache_clear()
+    try:
+        answer = api.ask("Who is Hikmet Hajiyev?")
+        assert any("Aliyev" in c.quote for c in answer.citations)
+    finally:
+        api._default_assistant().close()
+        api._default_assistant.cache_clear()
+
+
+def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
+    from assistant import Draft, DraftCitation, Passage
+
+    class Liar:
+        name = "liar"
+
+        def answer(self, context):
+            p = context.passages[0]
+            bad = DraftCitation(p.article_id, 0, 10**7, p, 1.0)
+            return Draft("Invented claim [1]", (bad,), False)
+
+    with Assistant(load_settings(home=seeded_home), embedder=embedder, answerer=Liar()) as liar:
+        answer = liar.ask("How many military posts were seized?")
+    assert answer.refused and answer.citations == () and isinstance(answer, Answer)

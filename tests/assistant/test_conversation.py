@@ -1,0 +1,41 @@
+import pytest
+
+from assistant import Answer
+from assistant.conversation import rewrite_follow_up
+
+pytestmark = pytest.mark.unit
+
+
+def answer(q: str, text: str = "Something.", refused: bool = False) -> Answer:
+    return Answer(q, q, text, (), refused, "extractive")
+
+
+def test_standalone_question_is_unchanged():
+    history = [("Who is Maria Lopez?", answer("Who is Maria Lopez?"))]
+    assert rewrite_follow_up("How many ships docked in May?", history) == "How many ships docked in May?"
+
+
+def test_pronoun_becomes_the_person_of_the_previous_turn():
+    history = [("Who is Maria Lopez?", answer("Who is Maria Lopez?"))]
+    assert rewrite_follow_up("What did she say about taxes?", history) == "What did Maria Lopez say about taxes?"
+    assert rewrite_follow_up("What is her job?", history) == "What is Maria Lopez's job?"
+
+
+def test_pronoun_falls_back_to_the_person_in_the_previous_answer():
+    history = [("Who leads the port?", answer("Who leads the port?", "Harbour master Tom Reed runs it. [1]"))]
+    assert rewrite_follow_up("When did he start?", history) == "When did Tom Reed start?"
+
+
+def test_elliptical_follow_up_joins_the_previous_question():
+    history = [("What did the union demand?", answer("What did the union demand?"))]
+    assert rewrite_follow_up("What else?", history) == "What did the union demand?"
+    assert rewrite_follow_up("And the council?", history) == "What did the union demand the council?"
+
+
+def test_and_with_a_full_question_stands_alone():
+    history = [("What did Freedonia say?", answer("What did Freedonia say?"))]
+    assert rewrite_follow_up("And what did the Sylvanian government say?", history) == "What did the Sylvanian government say?"
+
+
+def test_no_history_means_no_rewrite():
+    assert rewrite_follow_up("  What did he say? ", ()) == "What did he say?"

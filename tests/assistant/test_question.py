@@ -1,0 +1,33 @@
+import pytest
+
+from assistant.question import analyse
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("How many boats sank?", "count"),
+        ("Who chairs the committee?", "person"),
+        ("When did the strike start?", "date"),
+        ("Where was the summit held?", "place"),
+        ("Why did prices rise?", "reason"),
+        ("What did the mayor promise?", "other"),
+    ],
+)
+def test_answer_type_comes_from_the_wording(question, kind):
+    assert analyse(question).kind == kind
+
+
+def test_names_skip_question_words():
+    assert analyse("What did Maria Lopez tell the Harbour Council?").names == ("Maria Lopez", "Harbour Council")
+    assert analyse("What is the capital of Freedonia?").names == ("Freedonia",)
+
+
+@pytest.mark.parametrize(
+    "question,wants",
+    [("Which countries sent aid?", True), ("What happened on Friday?", True), ("Who is the mayor?", False)],
+)
+def test_list_questions(question, wants):
+    assert analyse(question).wants_list is wants

@@ -1,0 +1,40 @@
+import pytest
+
+from assistant import Settings, SettingsError, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_are_documented_values(tmp_path, monkeypatch):
+    s = load_settings()
+    assert (s.top_k, s.chunk_size, s.chunk_overlap) == (5, 256, 32)
+    assert s.retrieval == "hybrid"
+
+
+def test_environment_is_read(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_TOP_K", "7")
+    monkeypatch.setenv("ASSISTANT_CHUNK_SIZE", "128")
+    s = load_settings()
+    assert s.top_k == 7 and s.chunk_size == 128
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [("ASSISTANT_TOP_K", "abc"), ("ASSISTANT_TOP_K", "0"), ("ASSISTANT_CHUNK_SIZE", "-5"), ("ASSISTANT_RETRIEVAL", "magic")],
+)
+def test_invalid_values_name_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def test_overlap_must_be_below_size(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP", "300")
+    with pytest.raises(SettingsError, match="chunk_overlap"):
+        load_settings()
+
+
+def test_settings_are_frozen():
+    s = Settings()
+    with pytest.raises(Exception):
+        s.top_k = 3  # type: ignore[misc]

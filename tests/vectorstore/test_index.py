@@ -1,0 +1,107 @@
+"""Store contract: every NewsIndex backend (embedded Chroma now, a server later) passes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.index import DenseFilters, IndexSignatureMismatch, NewsIndex
+from vectorstore.loading import LoadedArticle
+
+pytestmark = pytest.mark.integration
+
+
+def article(aid: str, body: str, *, outlet="The Ledger", published="2024-05-04") -> LoadedArticle:
+    return LoadedArticle(
+        id=aid, title=f"Title {aid}", outlet=outlet, agencies=(), published=published, source=f"{aid}.txt", text=body
+    )
+
+
+HARBOUR = article(
+    "harbour",
+    "Harbour strike ends\n\nDock workers in Port Avalon ended a nine-day strike on Friday. "
+    "The union said 412 members voted to accept a 6 percent raise. Ships queued outside the harbour for a week.",
+)
+FARM = article(
+    "farm",
+    "Drought hits growers\n\nWheat farmers in the Marren valley lost half their crop to drought this summer. "
+    "The growers' association asked the ministry for emergency loans.",
+    outlet="Valley News",
+    published="2023-01-10",
+)
+
+
+class StoreContract:
+    """Subclasses provide ``make_index(home, **kw)``."""
+
+    def make_index(self, home, embedder, **kw) -> NewsIndex:
+        raise NotImplementedError
+
+    def test_ingest_is_added_then_unchanged_then_replaced(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        assert index.ingest([HARBOUR, FARM]).added == ("harbour", "farm")
+        again = index.ingest([HARBOUR, FARM])
+        assert again.unchanged == ("harbour", "farm") and not again.added
+        edited = article("harbour", HARBOUR.text.replace("412", "415"))
+        assert index.ingest([edited]).replaced == ("harbour",)
+        assert "415" in index.table.get("harbour").text
+
+    def test_chunks_are_exact_slices_and_counts_agree(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+        texts = {a.id: a.text for a in (HARBOUR, FARM)}
+        for cid, aid, start, end in index.table.chunks():
+            assert cid == f"{aid}:{start}-{end}"
+            assert texts[aid][start:end].strip() == texts[aid][start:end]
+        assert index.chroma.counts()[0] == index.table.chunk_count() == len(index.bm25.ids)
+
+    def test_dense_and_bm25_find_the_passage(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+        q = "How many union members voted?"
+        dense = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=2, filters=DenseFilters())
+        assert dense[0][0].startswith("harbour:")
+        assert index.bm25.search(q, top_k=2)[0][0].startswith("harbour:")
+
+    def test_filters_restrict_both_retrievers(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+        q = "strike drought"
+        only_valley = DenseFilters(outlet="valley news")
+        dense = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=5, filters=only_valley)
+        assert {cid.split(":")[0] for cid, _ in dense} == {"farm"}
+        allowed = index.allowed_chunks(DenseFilters(since=20240101))
+        assert {cid.split(":")[0] for cid, _ in index.bm25.search(q, top_k=5, allowed=allowed)} == {"harbour"}
+
+    def test_remove_drops_every_trace(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+        assert index.remove("farm") is True
+        assert index.remove("farm") is False
+        assert index.table.get("farm") is None
+        assert all(not cid.startswith("farm:") for cid in index.bm25.ids)
+        assert index.chroma.sentences_of(["farm"]) == {"farm": []}
+        assert index.chroma.counts()[0] == index.table.chunk_count()
+
+    def test_other_chunk_settings_are_refused_until_reindex(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR])
+        index.close()
+        with pytest.raises(IndexSignatureMismatch, match="chunk_size"):
+            self.make_index(tmp_path, embedder, chunk_size=64, chunk_overlap=8)
+        rebuilt = self.make_index(tmp_path, embedder, chunk_size=64, chunk_overlap=8, allow_mismatch=True)
+        assert rebuilt.reindex() == 1
+        rebuilt.close()
+        reopened = self.make_index(tmp_path, embedder, chunk_size=64, chunk_overlap=8)
+        assert reopened.stored_signature()["chunk_size"] == 64
+
+    def test_sentence_vectors_are_stored_at_ingest(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR])
+        sentences = index.chroma.sentences_of(["harbour"])["harbour"]
+        assert [HARBOUR.text[s:e] for s, e, _ in sentences][1] == "Dock workers in Port Avalon ended a nine-day strike on Friday."
+        assert all(abs(float((v * v).sum()) - 1.0) < 1e-3 for _, _, v in sentences)
+
+
+class TestEmbeddedChroma(StoreContract):
+    def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
+        return NewsIndex(home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap, **kw)

@@ -1,0 +1,106 @@
+"""Pure HTML rendering of an ``Answer`` for the chat.
+
+Everything that came from an article or a user (answer text, titles, outlets,
+quotes, notices) is HTML-escaped here, because the chat shows this string as
+HTML.  The output never contains a blank line: the chat renders Markdown, and
+CommonMark ends a raw HTML block at the first blank line, after which
+``*``/``_`` in a quote would start being read as Markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for type hints; the UI imports the public API at runtime
+    from assistant import Answer, Citation
+
+__all__ = ["render_answer_html", "render_citation_html", "render_error_html"]
+
+DATE_UNKNOWN = "date unknown"
+OUTLET_UNKNOWN = "outlet unknown"
+
+# An ``[n]`` marker as the answerer writes it, after escaping (brackets and
+# digits are not touched by html.escape, so matching the escaped text is safe).
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _esc(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def _multiline(text: str) -> str:
+    """Escape ``text`` and keep its line breaks without ever emitting a blank line."""
+    lines = [_esc(line) for line in text.splitlines() if line.strip()]
+    return "<br>".join(lines)
+
+
+def _mark_citations(escaped_text: str, numbers: set[int]) -> str:
+    """Wrap the ``[n]`` markers that have a card so CSS can style them.
+
+    The bracketed number stays visible text, so a copy of the answer still
+    reads "... [1]" and matches the card numbers.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        if int(m.group(1)) not in numbers:
+            return m.group(0)
+        return f'<sup class="cite-marker">[{m.group(1)}]</sup>'
+
+    return _MARKER.sub(repl, escaped_text)
+
+
+def render_citation_html(citation: Citation) -> str:
+    """One numbered card: ``[n]``, outlet, title, date and the exact quote."""
+    outlet = _esc(citation.outlet) if citation.outlet else OUTLET_UNKNOWN
+    date = _esc(citation.published) if citation.published else DATE_UNKNOWN
+    return (
+        f'<div class="citation-card" data-n="{int(citation.n)}">'
+        '<div class="citation-head">'
+        f'<span class="citation-n">[{int(citation.n)}]</span> '
+        f'<span class="citation-outlet">{outlet}</span>'
+        ' <span class="citation-sep">·</span> '
+        f'<span class="citation-title">{_esc(citation.title)}</span>'
+        ' <span class="citation-sep">·</span> '
+        f'<span class="citation-date">{date}</span>'
+        "</div>"
+        f'<blockquote class="citation-quote">{_multiline(citation.quote)}</blockquote>'
+        "</div>"
+    )
+
+
+def render_answer_html(answer: Answer) -> str:
+    """The answer text (markers highlighted), the notice, then one card per citation.
+
+    A refusal is shown plainly: its sentence and the notice, no cards.
+    """
+    if answer.refused:
+        parts = [
+            '<div class="answer answer-refused">',
+            f'<p class="answer-text">{_multiline(answer.text)}</p>',
+        ]
+        if answer.notice:
+            parts.append(f'<p class="answer-notice">{_multiline(answer.notice)}</p>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    numbers = {int(c.n) for c in answer.citations}
+    parts = [
+        '<div class="answer">',
+        f'<p class="answer-text">{_mark_citations(_multiline(answer.text), numbers)}</p>',
+    ]
+    if answer.notice:
+        parts.append(f'<p class="answer-notice">{_multiline(answer.notice)}</p>')
+    if answer.citations:
+        parts.append('<div class="citations">')
+        parts.extend(render_citation_html(c) for c in sorted(answer.citations, key=lambda c: c.n))
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_error_html(message: str) -> str:
+    """A failure or a user mistake, shown in the chat instead of an answer."""
+    text = _multiline(message)
+    return f'<div class="answer answer-error"><p class="answer-text">{text}</p></div>'

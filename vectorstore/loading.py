@@ -1,0 +1,296 @@
+"""Turn article files (.txt, .md, .html/.htm, .jsonl) into ``LoadedArticle`` records.
+
+This module knows about file formats; deciding which lines are metadata or
+boilerplate lives in ``vectorstore.cleaning``. Nothing here raises for a bad
+input: every file or JSONL line that can't be used ends up in
+``LoadResult.rejected`` with a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
+
+from vectorstore.cleaning import CleanedArticle, clean_article, parse_date_value, short_title
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "iter_files", "load_file", "load_paths"]
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
+# Ids end up in store keys and URLs, so only a conservative alphabet is allowed.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_HTML_DROP = ("script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg",
+              "figure", "figcaption", "button")
+_HTML_BLOCKS = {"address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2",
+                "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre", "section", "table",
+                "td", "th", "tr", "ul", "body"}
+_HTML_DATE_META = ("article:published_time", "datePublished", "date", "pubdate", "publishdate", "dc.date",
+                   "DC.date.issued", "og:published_time")
+
+
+@dataclass(frozen=True)
+class LoadedArticle:
+    id: str                      # JSONL `id`, else file name without extension
+    title: str
+    outlet: str | None           # publisher
+    agencies: tuple[str, ...]    # wire credits, e.g. ("Reuters",) or ("news agencies",)
+    published: str | None        # ISO "YYYY-MM-DD"
+    source: str                  # file path (str) or the JSONL `url` when given
+    text: str                    # cleaned text that gets indexed
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    articles: list[LoadedArticle] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+
+
+class _Reject(Exception):
+    """Internal: this file or record can't be loaded, for the given reason."""
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def iter_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand ``paths`` (folders recursively, sorted, hidden entries skipped) to loadable files."""
+    files: list[Path] = []
+    rejected: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+        elif path.is_file():
+            candidates = [path]
+        else:
+            rejected.append((str(path), "no such file or directory"))
+            continue
+        for p in candidates:
+            if p.suffix.lower() not in SUPPORTED_SUFFIXES:
+                rejected.append((str(p), f"unsupported file type '{p.suffix or '(none)'}' (supported: {supported})"))
+            elif (key := p.resolve()) not in seen:  # a file named twice is loaded once
+                seen.add(key)
+                files.append(p)
+    return files, rejected
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise _Reject("empty file")
+    if b"\x00" in data:
+        raise _Reject("binary file (contains NUL bytes), not text")
+    for encoding in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            error = exc
+    raise _Reject(f"not UTF-8 text (undecodable byte at offset {error.start})")
+
+
+def _safe_stem(path: Path) -> str:
+    # File names may hold spaces or brackets; keep ids inside the safe alphabet.
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.") or "article"
+
+
+def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallback_title: str, outlet: str | None,
+             published: str | None, source: str) -> LoadedArticle:
+    """Assemble the record; the indexed text is the real title, a blank line, then the body."""
+    if not cleaned.body:
+        raise _Reject("no article text left after cleaning")
+    parts = ([title] if title else []) + list(cleaned.body)
+    return LoadedArticle(id=art_id, title=title or fallback_title, outlet=outlet or cleaned.outlet,
+                         agencies=cleaned.agencies, published=published or cleaned.published,
+                         source=source, text="\n\n".join(parts))
+
+
+def _load_text(path: Path, text: str) -> LoadedArticle:
+    cleaned = clean_article(text, markdown=path.suffix.lower() == ".md")
+    return _article(_safe_stem(path), cleaned, title=cleaned.title, fallback_title=path.stem, outlet=None,
+                    published=None, source=str(path))
+
+
+def _html_blocks(root: Tag) -> list[str]:
+    """Text of block elements, one paragraph each; <br> becomes a line break."""
+    blocks: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        # HTML whitespace is not significant, so collapsing it changes no wording.
+        lines = [" ".join(line.split()) for line in "".join(buf).split("\n")]
+        if any(lines):
+            blocks.append("\n".join(line for line in lines if line))
+        buf.clear()
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, (Comment, Doctype)):
+                continue
+            if isinstance(child, NavigableString):
+                buf.append(str(child).replace("\n", " "))
+            elif isinstance(child, Tag) and child.name == "br":
+                buf.append("\n")
+            elif isinstance(child, Tag) and child.name in _HTML_BLOCKS:
+                flush()
+                walk(child)
+                flush()
+            elif isinstance(child, Tag):
+                walk(child)
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def _html_meta(soup: BeautifulSoup, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            tag = soup.find("meta", attrs={attr: name})
+            if isinstance(tag, Tag) and str(tag.get("content", "")).strip():
+                return str(tag["content"]).strip()
+    return None
+
+
+def _load_html(path: Path, text: str) -> LoadedArticle:
+    soup = BeautifulSoup(text, "html.parser")
+    outlet = _html_meta(soup, "og:site_name")
+    published = None
+    if value := _html_meta(soup, *_HTML_DATE_META):
+        published = parse_date_value(value)
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    if published is None:
+        for tag in root.find_all("time"):
+            if tag.get("datetime") and (published := parse_date_value(str(tag["datetime"]))):
+                break
+    for tag in root.find_all(_HTML_DROP):
+        tag.decompose()
+    # A <header> inside <article> holds the headline and byline; elsewhere it's site chrome.
+    for tag in root.find_all(["header", "footer"]):
+        if root.name != "article" or tag.name == "footer":
+            tag.decompose()
+    title = None
+    if (h1 := root.find("h1")) and h1.get_text(strip=True):
+        title = " ".join(h1.get_text(" ").split())
+    elif soup.title and soup.title.get_text(strip=True):
+        title = " ".join(soup.title.get_text(" ").split())
+        if outlet:  # "Headline | The Daily Ledger" -> "Headline"
+            title = re.sub(rf"\s*[|–—-]\s*{re.escape(outlet)}\s*$", "", title) or title
+    cleaned = clean_article("\n\n".join(_html_blocks(root)), find_title=title is None, title_hint=title)
+    return _article(_safe_stem(path), cleaned, title=title or cleaned.title, fallback_title=path.stem,
+                    outlet=outlet, published=published, source=str(path))
+
+
+def _optional_str(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise _Reject(f"'{key}' must be a string")
+    return value.strip()
+
+
+def _jsonl_record(path: Path, lineno: int, line: str) -> LoadedArticle:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _Reject(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise _Reject("not a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _Reject("missing 'text'" if text is None or isinstance(text, str) else "'text' must be a string")
+    if "id" in record:
+        art_id = record["id"]
+        if not isinstance(art_id, str) or not _SAFE_ID.match(art_id):
+            raise _Reject(f"bad 'id' {art_id!r} (use letters, digits, '_', '-', '.')")
+    else:
+        art_id = f"{_safe_stem(path)}-{lineno}"  # the file name alone would repeat on every line
+    published = None
+    if (value := _optional_str(record, "published")) is not None:
+        if (published := parse_date_value(value)) is None:
+            raise _Reject(f"bad 'published' date {value!r} (expected YYYY-MM-DD)")
+    title = _optional_str(record, "title")
+    cleaned = clean_article(text, find_title=False, title_hint=title)
+    return _article(art_id, cleaned, title=title, fallback_title=short_title("\n\n".join(cleaned.body) or text),
+                    outlet=_optional_str(record, "outlet"), published=published,
+                    source=_optional_str(record, "url") or str(path))
+
+
+def _load_jsonl(path: Path, text: str) -> LoadResult:
+    articles: list[LoadedArticle] = []
+    rejected: list[tuple[str, str]] = []
+    first_line: dict[str, int] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            article = _jsonl_record(path, lineno, line)
+            if article.id in first_line:
+                raise _Reject(f"duplicate id '{article.id}' (already on line {first_line[article.id]})")
+            first_line[article.id] = lineno
+            articles.append(article)
+        except _Reject as exc:
+            rejected.append((str(path), f"line {lineno}: {exc}"))
+    if not articles and not rejected:
+        rejected.append((str(path), "empty file"))
+    return LoadResult(articles=articles, rejected=rejected)
+
+
+def _dedupe(articles: list[LoadedArticle], rejected: list[tuple[str, str]],
+            seen: dict[str, str]) -> list[LoadedArticle]:
+    """Keep the first article per id; later ones are rejected (``seen`` maps id -> source)."""
+    kept = []
+    for art in articles:
+        if art.id in seen:
+            rejected.append((art.source, f"duplicate id '{art.id}' (already loaded from {seen[art.id]})"))
+        else:
+            seen[art.id] = art.source
+            kept.append(art)
+    return kept
+
+
+def load_file(path: Path) -> LoadResult:
+    """Load one file; never raises for bad content (see ``LoadResult.rejected``)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise _Reject(f"unsupported file type '{path.suffix or '(none)'}'")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _Reject(f"cannot read file ({exc.strerror or exc})") from None
+        text = _decode(data)
+        if suffix == ".jsonl":
+            result = _load_jsonl(path, text)
+        elif suffix in (".html", ".htm"):
+            result = LoadResult(articles=[_load_html(path, text)])
+        else:
+            result = LoadResult(articles=[_load_text(path, text)])
+    except _Reject as exc:
+        result = LoadResult(rejected=[(str(path), str(exc))])
+    for source, reason in result.rejected:
+        logger.warning("rejected %s: %s", source, reason)
+    return result
+
+
+def load_paths(paths: Iterable[str | Path]) -> LoadResult:
+    """Load every supported file under ``paths``; ids must be unique across the whole load."""
+    files, rejected = iter_files(paths)
+    articles: list[LoadedArticle] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        result = load_file(path)
+        rejected.extend(result.rejected)
+        articles.extend(_dedupe(result.articles, rejected, seen))
+    logger.info("loaded %d articles, rejected %d", len(articles), len(rejected))
+    return LoadResult(articles=articles, rejected=rejected)
