@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -42,6 +42,7 @@ class AnswerContext:
     texts: dict[str, str]  # article id -> cleaned text
     lexicon: Lexicon
     tokenize: Callable[[str], list[str]]
+    outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
         missing = self._unknown_names(info, context)
         ranked = [] if missing else self._rank(info, context)
         t1 = time.perf_counter()
-        draft = self._compose(info, ranked, missing)
+        draft = self._compose(info, ranked, missing, context.outlets)
         t2 = time.perf_counter()
         return Draft(
             draft.text,
@@ -130,6 +131,18 @@ class ExtractiveAnswerer:
             draft.notice,
             {"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
         )
+
+    def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
+        """The passages ordered by their best sentence's score, best first.
+
+        Retrieval ranks whole chunks; a chunk whose one sentence answers the
+        question can sit low in that order when the rest of it is off topic.
+        """
+        best: dict[str, float] = {}
+        for scored in self._rank(analyse(context.question), context):
+            best.setdefault(scored.passage.chunk_id, scored.score)
+        order = sorted(context.passages, key=lambda p: -best.get(p.chunk_id, float("-inf")))
+        return [replace(p, score=round(best.get(p.chunk_id, 0.0), 4)) for p in order[:top_k]]
 
     # -- refusal on names the corpus never contains ---------------------------
     @staticmethod
@@ -172,7 +185,7 @@ class ExtractiveAnswerer:
         return scored
 
     # -- composing --------------------------------------------------------------
-    def _compose(self, info: QuestionInfo, ranked: list[_Scored], missing: list[str]) -> Draft:
+    def _compose(self, info: QuestionInfo, ranked: list[_Scored], missing: list[str], outlets: dict) -> Draft:
         if missing:
             return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
         if not ranked or ranked[0].score < self._min_score:
@@ -187,21 +200,44 @@ class ExtractiveAnswerer:
                     picks.append(cand)
         citations: list[DraftCitation] = []
         parts: list[str] = []
-        length = 0
+        notices: list[str] = []
         for pick in picks:
-            copies = [pick] + [c for c in ranked if c.article_id != pick.article_id and _same(c, pick)][:2]
-            markers = []
-            for item in copies:
-                citations.append(DraftCitation(item.article_id, item.start, item.end, item.passage, item.score))
-                markers.append(f"[{len(citations)}]")
-            sentence = pick.passage.text[pick.start - pick.passage.start : pick.end - pick.passage.start]
-            piece = f"{sentence} {''.join(markers)}"
-            if parts and length + len(piece) > self._max_chars:
-                del citations[len(citations) - len(copies) :]
+            copies = [c for c in ranked if c.article_id != pick.article_id and _same(c, pick)][:2]
+            # A wire copy that changes a figure is a disagreement, not a duplicate.
+            agree = [c for c in copies if _figures(c) == _figures(pick)]
+            differ = [c for c in copies if _figures(c) != _figures(pick)]
+            groups = [[pick, *agree]] + [[c] for c in differ]
+            pieces, cites = [], []
+            for group in groups:
+                markers = []
+                for item in group:
+                    cites.append(DraftCitation(item.article_id, item.start, item.end, item.passage, item.score))
+                    markers.append(f"[{len(citations) + len(cites)}]")
+                pieces.append(f"{_sentence(group[0])} {''.join(markers)}")
+            if parts and sum(map(len, parts + pieces)) > self._max_chars:
                 break
-            parts.append(piece)
-            length += len(piece) + 1
-        return Draft(" ".join(parts), tuple(citations), False, None)
+            parts += pieces
+            citations += cites
+            if differ:
+                notices.append(
+                    "The articles disagree: "
+                    + "; ".join(f"{_source(g, outlets)} gives {', '.join(sorted(_figures(g)))}" for g in [pick, *differ])
+                    + "."
+                )
+        return Draft(" ".join(parts), tuple(citations), False, " ".join(notices) or None)
+
+
+def _sentence(item: _Scored) -> str:
+    offset = item.passage.start
+    return item.passage.text[item.start - offset : item.end - offset]
+
+
+def _figures(item: _Scored) -> frozenset[str]:
+    return frozenset(m.group().lower().rstrip(".,") for m in NUMBER.finditer(_sentence(item)))
+
+
+def _source(item: _Scored, outlets: dict) -> str:
+    return outlets.get(item.article_id) or item.article_id
 
 
 def _same(a: _Scored, b: _Scored) -> bool:

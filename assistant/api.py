@@ -7,6 +7,7 @@ import functools
 import logging
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -161,7 +162,8 @@ class Assistant:
     ) -> list[Passage]:
         """The ranked passages the answerer would see."""
         question = _check_question(question)
-        return self._retrieve(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+        return list(context.passages)
 
     def ask(
         self,
@@ -182,24 +184,8 @@ class Assistant:
         question = _check_question(question)
         filters = _filters(outlet, since, until)
         rewritten = rewrite_follow_up(question, history)
-        passages = self._retrieve(rewritten, top_k or self.settings.top_k, filters)
+        context = self._context(rewritten, top_k or self.settings.top_k, filters)
         t1 = time.perf_counter()
-        index = self._open()
-        article_ids = list(dict.fromkeys(p.article_id for p in passages))
-        texts = {}
-        for aid in article_ids:
-            stored = index.table.get(aid)
-            if stored is not None:
-                texts[aid] = stored.text
-        context = AnswerContext(
-            question=rewritten,
-            passages=[p for p in passages if p.article_id in texts],
-            query_vector=self._embed_query(rewritten),
-            sentences=index.chroma.sentences_of(list(texts)),
-            texts=texts,
-            lexicon=index.bm25,
-            tokenize=tokenize,
-        )
         draft = self._answerer.answer(context)
         citations = self._validate(draft)
         refused = draft.refused or not citations
@@ -221,8 +207,30 @@ class Assistant:
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
 
-    def _retrieve(self, query: str, top_k: int, filters: Filters) -> list[Passage]:
-        return self._get_retriever().retrieve(query, top_k=top_k, filters=filters)
+    def _context(self, question: str, top_k: int, filters: Filters) -> AnswerContext:
+        """Retrieve, then (with ``rerank``) reorder the candidates by their best sentence."""
+        rerank = self.settings.rerank and hasattr(self._answerer, "rerank")
+        depth = max(self.settings.candidates, top_k) if rerank else top_k
+        passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
+        index = self._open()
+        texts, outlets = {}, {}
+        for aid in dict.fromkeys(p.article_id for p in passages):
+            stored = index.table.get(aid)
+            if stored is not None:  # removed since retrieval
+                texts[aid], outlets[aid] = stored.text, stored.outlet
+        context = AnswerContext(
+            question=question,
+            passages=[p for p in passages if p.article_id in texts],
+            query_vector=self._embed_query(question),
+            sentences=index.chroma.sentences_of(list(texts)),
+            texts=texts,
+            lexicon=index.bm25,
+            tokenize=tokenize,
+            outlets=outlets,
+        )
+        if rerank:
+            context = replace(context, passages=self._answerer.rerank(context, top_k))
+        return context
 
     def _get_retriever(self) -> Retriever:
         if self._retriever is None:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
         "hybrid", description="Retrieval mode; dense and bm25 exist for comparisons."
     )
     candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever gives to fusion.")
+    rerank: bool = Field(True, description="Reorder the candidates by their best sentence before cutting to top_k.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     min_score: float = Field(
         0.35, ge=0.0, le=1.0, description="Best-sentence score below which the answerer refuses."

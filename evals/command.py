@@ -1,0 +1,122 @@
+"""Quality thresholds and the function behind ``assistant eval``.
+
+Thresholds are checked against the default pipeline's results. They are
+recorded from a measured run minus a margin, so ordinary noise does not fail
+the gate but a real regression does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from .dataset import read_thresholds, thresholds_path_for
+from .report import DEFAULT_HTML_PATH, DEFAULT_JSON_PATH, print_report, write_html, write_json
+from .runner import METRIC_ORDER, EvalReport, SuiteResult, run_evals
+
+__all__ = ["check_thresholds", "record_thresholds", "main_eval", "DEFAULT_SUITES"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SUITES = ("seeds",)
+
+
+def _suite(report: EvalReport, suite: str | SuiteResult) -> SuiteResult:
+    return suite if isinstance(suite, SuiteResult) else report.suite(suite)
+
+
+def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
+    """Failure messages for the suite's metrics below their recorded thresholds.
+
+    Each reads like ``seeds (test split): hit@3 = 0.000 is below its threshold
+    0.878``. No thresholds file, or thresholds recorded on another split than
+    the report's, means nothing to check (logged).
+    """
+    result = _suite(report, suite)
+    thresholds, recorded_split = read_thresholds(Path(result.path))
+    if not thresholds:
+        logger.warning("suite %s has no thresholds file; nothing to check", result.name)
+        return []
+    if recorded_split and recorded_split != result.split:
+        logger.warning(
+            "suite %s: thresholds are for the %s split, this run is %s; not checked",
+            result.name, recorded_split, result.split,
+        )  # fmt: skip
+        return []
+    measured = result.config().metrics
+    failures = []
+    for metric, threshold in thresholds.items():
+        value = measured.get(metric)
+        prefix = f"{result.name} ({result.split} split): {metric}"
+        if value is None:
+            failures.append(f"{prefix} was not measured (threshold {threshold:.3f})")
+        elif value < threshold:
+            failures.append(f"{prefix} = {value:.3f} is below its threshold {threshold:.3f}")
+    return failures
+
+
+def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: float = 0.02) -> Path:
+    """Write measured − margin (rounded down to 3 decimals) for the default pipeline.
+
+    Metrics that were not measured, or would get a threshold of 0 or less,
+    are left out: they could never fail. Returns the thresholds file path.
+    """
+    result = _suite(report, suite)
+    measured = result.config().metrics
+    thresholds = {}
+    for metric in METRIC_ORDER:
+        value = measured.get(metric)
+        if value is None:
+            continue
+        # The epsilon keeps float noise (0.88 stored as 0.87999...) from
+        # costing a whole thousandth.
+        floored = math.floor((value - margin) * 1000 + 1e-6) / 1000
+        if floored > 0:
+            thresholds[metric] = floored
+    path = thresholds_path_for(Path(result.path))
+    payload = {"split": result.split, "recorded": date.today().isoformat(), "thresholds": thresholds}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    logger.info("recorded %d thresholds for %s in %s", len(thresholds), result.name, path)
+    return path
+
+
+def main_eval(
+    suites: Sequence[str] = (),
+    *,
+    split: str = "test",
+    json_path: Path | str | None = None,
+    html_path: Path | str | None = None,
+    compare: bool = False,
+    record: bool = False,
+    console: Console | None = None,
+) -> int:
+    """Run, print, write the JSON and HTML reports, then check (or record) thresholds.
+
+    Returns the exit code: 1 when a threshold fails, else 0.
+    """
+    console = console or Console()
+    report = run_evals(list(suites) or list(DEFAULT_SUITES), split=split, compare=compare)  # type: ignore[arg-type]
+    print_report(report, console)
+    json_out = write_json(report, Path(json_path) if json_path else DEFAULT_JSON_PATH)
+    html_out = write_html(report, Path(html_path) if html_path else DEFAULT_HTML_PATH)
+    console.print(f"reports: {json_out}  {html_out}")
+
+    if record:
+        for suite in report.suites:
+            if suite.split != "test":
+                console.print(f"[yellow]note:[/] recording {suite.name} thresholds from the {suite.split} split")
+            console.print(f"recorded thresholds: {record_thresholds(report, suite)}")
+        return 0
+
+    failures = [msg for suite in report.suites for msg in check_thresholds(report, suite)]
+    for message in failures:
+        console.print(f"[red]FAIL[/] {message}", highlight=False)
+    if not failures:
+        console.print("[green]all thresholds met[/]")
+    return 1 if failures else 0

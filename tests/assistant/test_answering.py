@@ -1,0 +1,112 @@
+"""The extractive answerer on invented articles, with hand-made vectors (no model)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from assistant import AnswerContext, ExtractiveAnswerer, Passage
+
+pytestmark = pytest.mark.unit
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+class Lexicon:
+    def __init__(self, texts):
+        self.vocab = {t for text in texts for t in tokenize(text)}
+
+    def idf(self, term):
+        return 1.0 if term in self.vocab else 0.0
+
+    def knows(self, term):
+        return term in self.vocab
+
+
+def tokenize(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "did", "how", "many"}]
+
+
+def context(question, q_vec, articles):
+    """articles: {id: (outlet, [(sentence, vector), ...])}"""
+    texts, sentences, passages, outlets = {}, {}, [], {}
+    for aid, (outlet, sents) in articles.items():
+        text, spans = "", []
+        for sentence, vec in sents:
+            start = len(text)
+            text += sentence + " "
+            spans.append((start, start + len(sentence), vec))
+        texts[aid], sentences[aid], outlets[aid] = text.rstrip(), spans, outlet
+        passages.append(Passage(f"{aid}:0-{len(texts[aid])}", aid, 0, len(texts[aid]), texts[aid], 1.0))
+    return AnswerContext(question, passages, q_vec, sentences, texts, Lexicon(texts.values()), tokenize, outlets)
+
+
+FERRY_A = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
+FERRY_B = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
+FERRY_C = "The ferry operator said 214 passengers were rescued from the vessel on Sunday."
+FILLER = "Harbour cafes stayed open through the long weekend for visitors."
+
+
+def test_wire_copy_in_two_outlets_is_one_sentence_citing_both():
+    ctx = context(
+        "How many passengers were rescued?",
+        unit(1, 0.1, 0),
+        {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))]),
+         "b": ("Bay Times", [(FERRY_B, unit(1, 0, 0.01))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert not draft.refused
+    assert draft.text == f"{FERRY_A} [1][2]"
+    assert {c.article_id for c in draft.citations} == {"a", "b"}
+    assert draft.notice is None
+
+
+def test_copies_that_differ_in_a_figure_are_both_shown_and_named():
+    ctx = context(
+        "How many passengers were rescued?",
+        unit(1, 0.1, 0),
+        {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))]), "c": ("Bay Times", [(FERRY_C, unit(1, 0, 0.02))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert "212" in draft.text and "214" in draft.text
+    assert draft.text.count("[1]") == 1 and draft.text.count("[2]") == 1
+    assert draft.notice == "The articles disagree: Coast Post gives 212; Bay Times gives 214."
+
+
+def test_a_name_the_articles_never_mention_is_refused():
+    ctx = context("What did Freedonia say?", unit(1, 0, 0), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
+    draft = ExtractiveAnswerer().answer(ctx)
+    assert draft.refused and draft.citations == ()
+    assert draft.notice == "The articles never mention Freedonia."
+
+
+def test_weak_evidence_is_refused():
+    ctx = context("Were the cafes busy on the bridge?", unit(0, 0, 1), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
+    assert ExtractiveAnswerer(min_score=0.5).answer(ctx).refused
+
+
+def test_count_question_prefers_the_sentence_with_a_number():
+    with_number = "Rescuers counted 40 survivors on the rocks near the port."
+    without = "Rescuers searched the rocks near the port for survivors."
+    ctx = context(
+        "How many survivors did rescuers count?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(without, unit(1, 0, 0)), (with_number, unit(0.95, 0.3, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(with_number)
+
+
+def test_rerank_orders_passages_by_their_best_sentence():
+    ctx = context(
+        "How many passengers were rescued?",
+        unit(1, 0, 0),
+        {"x": ("Coast Post", [(FILLER, unit(0, 1, 0))]), "a": ("Bay Times", [(FERRY_A, unit(1, 0, 0))])},
+    )
+    ranked = ExtractiveAnswerer().rerank(ctx, 2)
+    assert [p.article_id for p in ranked] == ["a", "x"]
+    assert ranked[0].score > ranked[1].score

@@ -1,0 +1,43 @@
+"""The quality gate: the seeds suite with the real pipeline meets its thresholds,
+and a pipeline that retrieves nothing fails them with a readable message."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant import Assistant, Passage
+from evals import EvalReport, check_thresholds, run_evals
+
+pytestmark = pytest.mark.integration
+
+
+class EmptyRetriever:
+    """Finds nothing, for any question."""
+
+    def retrieve(self, query: str, *, top_k: int, filters=None) -> list[Passage]:
+        return []
+
+
+@pytest.fixture(scope="module")
+def seeds_report() -> EvalReport:
+    # Once per session: ingesting and asking 46 questions is the slow part.
+    return run_evals(["seeds"], split="test", progress=False)
+
+
+def test_default_pipeline_meets_the_seeds_thresholds(seeds_report: EvalReport):
+    failures = check_thresholds(seeds_report, "seeds")
+    assert failures == [], "quality regressed:\n" + "\n".join(failures)
+
+
+def test_a_pipeline_that_retrieves_nothing_fails_the_gate():
+    report = run_evals(
+        ["seeds"],
+        split="test",
+        assistant_factory=lambda settings: Assistant(settings, retriever=EmptyRetriever()),
+        progress=False,
+    )
+    failures = check_thresholds(report, "seeds")
+    pattern = re.compile(r"seeds \(test split\): hit@3 = 0\.000 is below its threshold \d\.\d{3}")
+    assert any(pattern.fullmatch(message) for message in failures), "\n".join(failures)
