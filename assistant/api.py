@@ -277,8 +277,8 @@ class Assistant:
         return tuple(out)
 
 
-def _info(stored) -> ArticleInfo:
-    return ArticleInfo(
+def _info(stored, cls: type = ArticleInfo, **extra) -> ArticleInfo:
+    return cls(
         id=stored.id,
         title=stored.title,
         outlet=stored.outlet,
@@ -286,20 +286,12 @@ def _info(stored) -> ArticleInfo:
         published=stored.published,
         source=stored.source,
         content_hash=stored.content_hash,
+        **extra,
     )
 
 
 def _full(stored) -> Article:
-    return Article(
-        id=stored.id,
-        title=stored.title,
-        outlet=stored.outlet,
-        agencies=tuple(stored.agencies),
-        published=stored.published,
-        source=stored.source,
-        content_hash=stored.content_hash,
-        text=stored.text,
-    )
+    return _info(stored, Article, text=stored.text)
 
 
 def _check_question(question: str) -> str:
