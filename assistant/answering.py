@@ -9,6 +9,7 @@ LLM later) can cite a passage that isn't there.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,8 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .question import DATE, NAME_RUN, NUMBER, QuestionInfo, analyse, content_words
+from .question import NUMBER, QuestionInfo, analyse
+from .ranking import Candidate, SentenceRanker
 from .types import Passage
 
 __all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]
@@ -43,6 +45,7 @@ class AnswerContext:
     lexicon: Lexicon
     tokenize: Callable[[str], list[str]]
     outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
+    published: dict[str, str | None] = field(default_factory=dict)  # article id -> YYYY-MM-DD
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,31 +77,21 @@ class Answerer(Protocol):
 
 REFUSAL = "The articles don't answer this question."
 
-# Sentences this short are subheads or captions, never an answer on their own.
-_MIN_WORDS = 5
 _DUPLICATE_COS = 0.9
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    article_id: str
-    start: int
-    end: int
-    vector: np.ndarray
-    passage: Passage
-    score: float
+_KIND_WORD = {"count": "figure", "date": "date", "person": "name", "place": "place"}
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+# Present-tense questions ask about a state that may have changed since publication.
+_NOW = re.compile(r"^\s*(?:\w+\s+){0,3}?(is|are|has|have|does|do)\b|\b(still|currently|now|today)\b", re.I)
 
 
 class ExtractiveAnswerer:
     """Picks the sentences that answer the question and quotes them.
 
-    Each candidate sentence of the retrieved passages gets
-    ``semantic * w_sem + lexical * w_lex + type_match * w_type``: cosine with the
-    question (ingest-time vectors), the idf-weighted share of the question's
-    terms it contains, and whether it holds what the question asks for (a
-    number for "how many", a name for "who", a date for "when").  It refuses
-    when the question names something the articles never mention, or when the
-    best sentence scores under ``min_score``.
+    Sentences are ranked by ``SentenceRanker`` (meaning, words, answer type).
+    It refuses when the question names something the articles never
+    mention, when the best sentence scores under ``min_score``, or when the
+    question asks for a figure, date or name and no close sentence has one.
     """
 
     name = "extractive"
@@ -110,27 +103,28 @@ class ExtractiveAnswerer:
         w_sem: float = 0.5,
         w_lex: float = 0.4,
         w_type: float = 0.1,
+        context_weight: float = 1.0,
+        require_type: bool = True,
+        focus_floor: float | None = None,
+        rescue_similarity: float = 0.55,
         max_chars: int = 320,
     ):
         self._min_score = min_score
-        self._w = (w_sem, w_lex, w_type)
+        self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
+        self._require_type = require_type
+        self._focus_floor = focus_floor
+        self._rescue_similarity = rescue_similarity
         self._max_chars = max_chars
 
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()
         info = analyse(context.question)
         missing = self._unknown_names(info, context)
-        ranked = [] if missing else self._rank(info, context)
+        ranked = self._ranker.rank(info, context)
         t1 = time.perf_counter()
-        draft = self._compose(info, ranked, missing, context.outlets)
+        draft = self._compose(info, ranked, missing, context)
         t2 = time.perf_counter()
-        return Draft(
-            draft.text,
-            draft.citations,
-            draft.refused,
-            draft.notice,
-            {"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
-        )
+        return replace(draft, timings_ms={"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000})
 
     def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
         """The passages ordered by their best sentence's score, best first.
@@ -139,8 +133,8 @@ class ExtractiveAnswerer:
         question can sit low in that order when the rest of it is off topic.
         """
         best: dict[str, float] = {}
-        for scored in self._rank(analyse(context.question), context):
-            best.setdefault(scored.passage.chunk_id, scored.score)
+        for cand in self._ranker.rank(analyse(context.question), context):
+            best.setdefault(cand.passage.chunk_id, cand.score)
         order = sorted(context.passages, key=lambda p: -best.get(p.chunk_id, float("-inf")))
         return [replace(p, score=round(best.get(p.chunk_id, 0.0), 4)) for p in order[:top_k]]
 
@@ -154,42 +148,29 @@ class ExtractiveAnswerer:
                 missing.append(name)
         return missing
 
-    # -- ranking ----------------------------------------------------------------
-    def _rank(self, info: QuestionInfo, context: AnswerContext) -> list[_Scored]:
-        q_terms = set(context.tokenize(" ".join(content_words(context.question))))
-        weights = {t: context.lexicon.idf(t) for t in q_terms}
-        total = sum(weights.values()) or 1.0
-        seen: set[tuple[str, int]] = set()
-        scored: list[_Scored] = []
-        for rank, passage in enumerate(context.passages):
-            text = context.texts[passage.article_id]
-            for start, end, vec in context.sentences.get(passage.article_id, []):
-                if start < passage.start or end > passage.end or (passage.article_id, start) in seen:
-                    continue
-                seen.add((passage.article_id, start))
-                sentence = text[start:end]
-                if len(sentence.split()) < _MIN_WORDS:
-                    continue
-                terms = set(context.tokenize(sentence))
-                lexical = sum(w for t, w in weights.items() if t in terms) / total
-                semantic = float(np.dot(context.query_vector, vec))
-                score = (
-                    self._w[0] * semantic
-                    + self._w[1] * lexical
-                    + self._w[2] * _type_match(info, sentence)
-                    # retrieval order breaks near-ties between equally good sentences
-                    + 0.02 / (rank + 1)
-                )
-                scored.append(_Scored(passage.article_id, start, end, vec, passage, score))
-        scored.sort(key=lambda s: -s.score)
-        return scored
-
     # -- composing --------------------------------------------------------------
-    def _compose(self, info: QuestionInfo, ranked: list[_Scored], missing: list[str], outlets: dict) -> Draft:
-        if missing:
+    def _compose(self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext) -> Draft:
+        if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
+            # A name the corpus lacks is refused unless a sentence means the
+            # same thing in other words ("America" for "the US").
             return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
+        if self._focus_floor is not None:
+            # A sentence sharing none of the question's own words (beyond the
+            # names) answers it only if it means the same thing.
+            ranked = [c for c in ranked if c.focus > 0 or c.semantic >= self._focus_floor]
         if not ranked or ranked[0].score < self._min_score:
             return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
+        if self._require_type and info.kind in _KIND_WORD and not info.wants_list:
+            # The best sentence that holds a figure/name/date, if one is close
+            # to the top; none close means the articles don't say.
+            close = [c for c in ranked[:5] if c.score >= ranked[0].score * 0.85]
+            typed = [c for c in close if c.typed >= 0.5]
+            if not typed:
+                return Draft(
+                    REFUSAL, (), True,
+                    f"The articles discuss this but give no {_KIND_WORD[info.kind]} that answers it.",
+                )  # fmt: skip
+            ranked = [typed[0]] + [c for c in ranked if c is not typed[0]]
         picks = [ranked[0]]
         if info.wants_list:
             floor = ranked[0].score * 0.85
@@ -204,16 +185,16 @@ class ExtractiveAnswerer:
         for pick in picks:
             copies = [c for c in ranked if c.article_id != pick.article_id and _same(c, pick)][:2]
             # A wire copy that changes a figure is a disagreement, not a duplicate.
-            agree = [c for c in copies if _figures(c) == _figures(pick)]
-            differ = [c for c in copies if _figures(c) != _figures(pick)]
+            agree = [c for c in copies if _figures(c, context) == _figures(pick, context)]
+            differ = [c for c in copies if _figures(c, context) != _figures(pick, context)]
             groups = [[pick, *agree]] + [[c] for c in differ]
             pieces, cites = [], []
             for group in groups:
                 markers = []
                 for item in group:
-                    cites.append(DraftCitation(item.article_id, item.start, item.end, item.passage, item.score))
+                    cites.append(DraftCitation(item.article_id, item.quote_start, item.end, item.passage, item.score))
                     markers.append(f"[{len(citations) + len(cites)}]")
-                pieces.append(f"{_sentence(group[0])} {''.join(markers)}")
+                pieces.append(f"{_quote(group[0], context)} {''.join(markers)}")
             if parts and sum(map(len, parts + pieces)) > self._max_chars:
                 break
             parts += pieces
@@ -221,41 +202,44 @@ class ExtractiveAnswerer:
             if differ:
                 notices.append(
                     "The articles disagree: "
-                    + "; ".join(f"{_source(g, outlets)} gives {', '.join(sorted(_figures(g)))}" for g in [pick, *differ])
+                    + "; ".join(
+                        f"{context.outlets.get(g.article_id) or g.article_id} gives {', '.join(sorted(_figures(g, context)))}"
+                        for g in [pick, *differ]
+                    )
                     + "."
                 )
+        notices += _date_notices(info, picks[0], context)
         return Draft(" ".join(parts), tuple(citations), False, " ".join(notices) or None)
 
 
-def _sentence(item: _Scored) -> str:
-    offset = item.passage.start
-    return item.passage.text[item.start - offset : item.end - offset]
+def _quote(item: Candidate, context: AnswerContext) -> str:
+    return context.texts[item.article_id][item.quote_start : item.end]
 
 
-def _figures(item: _Scored) -> frozenset[str]:
-    return frozenset(m.group().lower().rstrip(".,") for m in NUMBER.finditer(_sentence(item)))
+def _figures(item: Candidate, context: AnswerContext) -> frozenset[str]:
+    sentence = context.texts[item.article_id][item.start : item.end]
+    return frozenset(m.group().lower().rstrip(".,") for m in NUMBER.finditer(sentence))
 
 
-def _source(item: _Scored, outlets: dict) -> str:
-    return outlets.get(item.article_id) or item.article_id
+def _date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) -> list[str]:
+    """Resolve "on Tuesday" against the article's date; date present-tense answers."""
+    published = context.published.get(pick.article_id)
+    if not published:
+        return []
+    day = dt.date.fromisoformat(published)
+    source = context.outlets.get(pick.article_id) or "the article"
+    notes = []
+    if info.kind == "date":
+        m = _WEEKDAY.search(context.texts[pick.article_id][pick.start : pick.end])
+        if m:
+            back = (day.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+            when = day - dt.timedelta(days=back)
+            notes.append(f"“{m.group(1)}” in {source} of {published} is {when.isoformat()}.")
+    elif _NOW.search(info.text):
+        notes.append(f"As of {published} ({source}); this may have changed since.")
+    return notes
 
 
-def _same(a: _Scored, b: _Scored) -> bool:
+def _same(a: Candidate, b: Candidate) -> bool:
     """Near-duplicate sentences: the same wire copy in two outlets."""
     return float(np.dot(a.vector, b.vector)) >= _DUPLICATE_COS
-
-
-_PERSON_HINT = re.compile(r"\b(said|told|says|spokes\w*|minister|president|adviser|official|chief|secretary)\b", re.I)
-
-
-def _type_match(info: QuestionInfo, sentence: str) -> float:
-    if info.kind == "count":
-        return 1.0 if NUMBER.search(sentence) else 0.0
-    if info.kind == "date":
-        return 1.0 if DATE.search(sentence) else 0.0
-    if info.kind == "person":
-        names = [m.group() for m in NAME_RUN.finditer(sentence) if m.start() > 0]
-        return 1.0 if names and _PERSON_HINT.search(sentence) else 0.5 if names else 0.0
-    if info.kind == "place":
-        return 1.0 if any(m.start() > 0 for m in NAME_RUN.finditer(sentence)) else 0.0
-    return 0.0

@@ -213,11 +213,11 @@ class Assistant:
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
         index = self._open()
-        texts, outlets = {}, {}
+        texts, outlets, published = {}, {}, {}
         for aid in dict.fromkeys(p.article_id for p in passages):
             stored = index.table.get(aid)
             if stored is not None:  # removed since retrieval
-                texts[aid], outlets[aid] = stored.text, stored.outlet
+                texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
         context = AnswerContext(
             question=question,
             passages=[p for p in passages if p.article_id in texts],
@@ -227,6 +227,7 @@ class Assistant:
             lexicon=index.bm25,
             tokenize=tokenize,
             outlets=outlets,
+            published=published,
         )
         if rerank:
             context = replace(context, passages=self._answerer.rerank(context, top_k))

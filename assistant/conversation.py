@@ -5,51 +5,72 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .question import NAME_RUN, analyse
+from .question import analyse
+from .ranking import is_place, names_in
 from .types import Answer
 
 __all__ = ["rewrite_follow_up"]
 
-_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.I)
-_FOLLOW_ON = re.compile(r"^\s*(and|also|what about|how about|what else)\b[\s,]*", re.I)
+_PERSONAL = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.I)
+_NEUTER = re.compile(r"\b(it|its)\b", re.I)
+_POSSESSIVE = {"his", "her", "their", "its"}
+_FOLLOW_ON = re.compile(r"^\s*(and|also|so|what about|how about|what else)\b[\s,]*", re.I)
 _MIN_WORDS_ALONE = 4
 
 
 def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> str:
     """Complete ``question`` from the previous turn when it leans on it.
 
-    A personal pronoun becomes the person the previous turn was about (named
-    in its question, else in its answer); an opener like "And ..." or "What
-    about ..." or a question too short to stand alone is joined to the
-    previous question.  A question that stands alone is returned unchanged.
+    * "What else?" asks the previous question again.
+    * A pronoun becomes what the previous turn was about: a person named in
+      the previous question, or the person or place that answered it
+      ("Which country backs X?" → "its" is the country in the answer).
+    * "And the council?" (too short to stand alone) is joined to the
+      previous question.
+    * A question that names nothing is about the previous turn's subject:
+      that subject is added in brackets, for retrieval to find the article.
+    A question that stands alone and names its subject is returned unchanged
+    (less an opening "And").
     """
     question = question.strip()
     if not history:
         return question
     prev_question, prev_answer = history[-1]
-    prev = prev_answer.rewritten_question or prev_question
-    pronoun = _PRONOUN.search(question)
-    if pronoun:
-        person = _person(prev) or _person(prev_answer.text if not prev_answer.refused else "")
-        if person:
-            replacement = person + ("'s" if pronoun.group().lower() in {"his", "her", "their"} else "")
-            return question[: pronoun.start()] + replacement + question[pronoun.end() :]
+    prev = (prev_answer.rewritten_question or prev_question).strip()
     opener = _FOLLOW_ON.match(question)
-    if opener or len(question.split()) < _MIN_WORDS_ALONE:
-        rest = question[opener.end() :] if opener else question
-        if analyse(rest).names and len(rest.split()) >= _MIN_WORDS_ALONE:
-            return rest[0].upper() + rest[1:]  # "And what did the US say?" stands alone
-        rest = rest.strip(" ?")
-        return f"{prev.rstrip(' ?')} {rest}?" if rest else f"{prev.rstrip(' ?')}?"
-    return question
+    rest = question[opener.end() :].strip() if opener else question
+    if not rest.strip(" ?"):
+        return prev
+    person, thing = _referents(prev, prev_answer)
+    for pattern, referent in ((_PERSONAL, person), (_NEUTER, thing)):
+        m = pattern.search(rest)
+        if m and referent:
+            name = referent + ("'s" if m.group().lower() in _POSSESSIVE else "")
+            resolved = rest[: m.start()] + name + rest[m.end() :]
+            return resolved[0].upper() + resolved[1:]
+    if len(rest.split()) < _MIN_WORDS_ALONE:
+        # "And Germany?" after "What did France say?": swap the subject.
+        new_names, old_names = analyse(rest).names, analyse(prev).names
+        if new_names and old_names and old_names[0] in prev:
+            return prev.replace(old_names[0], new_names[0], 1)
+        return f"{prev.rstrip(' ?')} {rest.strip(' ?')}?"
+    rest = rest[0].upper() + rest[1:]
+    if not analyse(rest).names and (thing or person):
+        return f"{rest} ({thing or person})"
+    return rest
 
 
-def _person(text: str) -> str | None:
-    """The first multi-word capitalised name in ``text`` (a person, usually)."""
-    for m in NAME_RUN.finditer(text):
-        words = m.group().split()
-        if m.start() == 0 and words[0].lower() in {"who", "what", "when", "where", "why", "how", "which"}:
-            words = words[1:]
-        if len(words) >= 2:
-            return " ".join(words)
-    return None
+def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:
+    """(person, thing) the previous turn was about, either may be None."""
+    asked = analyse(prev)
+    named = [n for n in asked.names]
+    person = next((n for n in named if len(n.split()) >= 2), None)
+    thing = named[0] if named else None
+    if not answer.refused and asked.kind in ("person", "place") and answer.citations:
+        known = {n.lower() for n in named}
+        found = [n for c in answer.citations for n in names_in(c.quote) if n.lower() not in known]
+        if asked.kind == "person":
+            person = person or next((n for n in found if len(n.split()) >= 2), None)
+        else:
+            thing = next((n for n in found if is_place(n)), thing)
+    return person, thing

@@ -13,9 +13,9 @@ __all__ = ["QuestionInfo", "analyse", "content_words", "NUMBER", "DATE", "NAME_R
 
 _WH_TYPES = [
     (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
-    (re.compile(r"^\s*(who|whom|whose)\b", re.I), "person"),
+    (re.compile(r"^\s*(who|whom|whose|what is the name|what was the name|name the)\b", re.I), "person"),
     (re.compile(r"^\s*(when|what date|what day|what year|which day|which year)\b", re.I), "date"),
-    (re.compile(r"^\s*(where|what city|what country|which city|which country|what region)\b", re.I), "place"),
+    (re.compile(r"^\s*(where|(what|which) (city|cities|country|countries|region|town|capital))\b", re.I), "place"),
     (re.compile(r"^\s*(why)\b", re.I), "reason"),
 ]
 _LIST = re.compile(
@@ -48,18 +48,42 @@ class QuestionInfo:
     kind: str  # count | person | date | place | reason | other
     wants_list: bool
     names: tuple[str, ...]  # capitalised words the question names (besides its first word)
+    counted: str | None = None  # for "how many X": the words X
+
+
+# The words right after "how many": the thing counted (a verb may tag along; harmless).
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[A-Za-z][\w'’-]*\s*){1,3})", re.I)
 
 
 def analyse(question: str) -> QuestionInfo:
     kind = next((k for pattern, k in _WH_TYPES if pattern.search(question)), "other")
-    return QuestionInfo(question, kind, bool(_LIST.search(question)), tuple(_names(question)))
+    counted = _COUNTED.search(question) if kind == "count" else None
+    return QuestionInfo(
+        question,
+        kind,
+        bool(_LIST.search(question)),
+        tuple(_names(question)),
+        counted.group(1).strip() if counted else None,
+    )
+
+
+_NOT_NAMES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+}
 
 
 def _names(question: str) -> list[str]:
     names = []
     for m in NAME_RUN.finditer(question):
-        # "What", "Who", "How" open most questions capitalised; they name nothing.
-        words = [w for w in m.group().split() if w.lower() not in _QUESTION_WORDS]
+        # "What", "Who", "How" open most questions capitalised; they name nothing,
+        # and neither do month and day names (dates are handled as dates).
+        words = [w for w in m.group().split() if w.lower() not in _QUESTION_WORDS | _NOT_NAMES]
+        # A lone capitalised first word followed by lower case ("Summarise
+        # how ...") is the sentence's start, not a name.
+        if m.start() == 0 and len(m.group().split()) == 1 and re.match(r"\s+[a-z]", question[m.end() :]):
+            words = []
+        words = [re.sub(r"[’']s$", "", w) for w in words]
         if words:
             names.append(" ".join(words))
     return names

@@ -79,10 +79,15 @@ def test_copies_that_differ_in_a_figure_are_both_shown_and_named():
 
 
 def test_a_name_the_articles_never_mention_is_refused():
-    ctx = context("What did Freedonia say?", unit(1, 0, 0), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
+    ctx = context("What did Freedonia say?", unit(0.4, 1, 0), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
     draft = ExtractiveAnswerer().answer(ctx)
     assert draft.refused and draft.citations == ()
     assert draft.notice == "The articles never mention Freedonia."
+
+
+def test_an_unknown_name_is_rescued_by_a_sentence_that_means_the_same():
+    ctx = context("What did Freedonia say?", unit(1, 0.1, 0), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
+    assert not ExtractiveAnswerer(rescue_similarity=0.55).answer(ctx).refused
 
 
 def test_weak_evidence_is_refused():

@@ -1,18 +1,19 @@
 import pytest
 
-from assistant import Answer
+from assistant import Answer, Citation
 from assistant.conversation import rewrite_follow_up
 
 pytestmark = pytest.mark.unit
 
 
 def answer(q: str, text: str = "Something.", refused: bool = False) -> Answer:
-    return Answer(q, q, text, (), refused, "extractive")
+    cites = () if refused else (Citation(1, "a", "T", None, None, "a.txt", text, 0, len(text), text, 1.0),)
+    return Answer(q, q, f"{text} [1]", cites, refused, "extractive")
 
 
 def test_standalone_question_is_unchanged():
     history = [("Who is Maria Lopez?", answer("Who is Maria Lopez?"))]
-    assert rewrite_follow_up("How many ships docked in May?", history) == "How many ships docked in May?"
+    assert rewrite_follow_up("How many ships docked at Port Avalon?", history) == "How many ships docked at Port Avalon?"
 
 
 def test_pronoun_becomes_the_person_of_the_previous_turn():
@@ -22,7 +23,7 @@ def test_pronoun_becomes_the_person_of_the_previous_turn():
 
 
 def test_pronoun_falls_back_to_the_person_in_the_previous_answer():
-    history = [("Who leads the port?", answer("Who leads the port?", "Harbour master Tom Reed runs it. [1]"))]
+    history = [("Who leads the port?", answer("Who leads the port?", "Harbour master Tom Reed runs it."))]
     assert rewrite_follow_up("When did he start?", history) == "When did Tom Reed start?"
 
 
@@ -30,6 +31,21 @@ def test_elliptical_follow_up_joins_the_previous_question():
     history = [("What did the union demand?", answer("What did the union demand?"))]
     assert rewrite_follow_up("What else?", history) == "What did the union demand?"
     assert rewrite_follow_up("And the council?", history) == "What did the union demand the council?"
+
+
+def test_its_is_the_place_that_answered_the_previous_question():
+    history = [("Which country hosts the talks?", answer("Which country hosts the talks?", "The talks are held in Norway this week."))]
+    assert rewrite_follow_up("What did its prime minister say?", history) == "What did Norway's prime minister say?"
+
+
+def test_a_question_naming_nothing_keeps_the_previous_subject():
+    history = [("What did Harbour Authority announce?", answer("What did Harbour Authority announce?"))]
+    assert rewrite_follow_up("When do the new fees start?", history) == "When do the new fees start? (Harbour Authority)"
+
+
+def test_and_with_a_new_name_swaps_the_subject():
+    history = [("What did Freedonia say about the blockade?", answer("What did Freedonia say about the blockade?"))]
+    assert rewrite_follow_up("And Sylvania?", history) == "What did Sylvania say about the blockade?"
 
 
 def test_and_with_a_full_question_stands_alone():

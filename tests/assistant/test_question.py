@@ -20,6 +20,12 @@ def test_answer_type_comes_from_the_wording(question, kind):
     assert analyse(question).kind == kind
 
 
+def test_months_imperatives_and_possessives_are_not_names():
+    assert analyse("What happened on 4 March?").names == ()
+    assert analyse("Summarise the council's decision.").names == ()
+    assert analyse("What did Freedonia's leader say?").names == ("Freedonia",)
+
+
 def test_names_skip_question_words():
     assert analyse("What did Maria Lopez tell the Harbour Council?").names == ("Maria Lopez", "Harbour Council")
     assert analyse("What is the capital of Freedonia?").names == ("Freedonia",)

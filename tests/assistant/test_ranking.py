@@ -1,0 +1,85 @@
+"""Ranking signals and reporter-style answers on invented articles (hand-made vectors, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import ExtractiveAnswerer
+from assistant.ranking import is_anaphoric, names_in
+
+from .test_answering import context, unit
+
+pytestmark = pytest.mark.unit
+
+
+def test_anaphora_and_names():
+    assert is_anaphoric("“We will rebuild the pier,” she said.")
+    assert is_anaphoric("He added that the port would reopen.")
+    assert not is_anaphoric("The harbour master said the port would reopen.")
+    assert names_in("The harbour master Tom Reed met Port Avalon officials.") == ["Tom Reed", "Port Avalon"]
+
+
+def test_a_he_said_quote_carries_the_sentence_that_names_the_speaker():
+    named = "Harbour master Tom Reed spoke to reporters at the quay on Monday."
+    quote = "“The pier will reopen within a month,” he said."
+    ctx = context(
+        "What did Tom Reed say about the pier?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(named, unit(0.6, 0.8, 0)), (quote, unit(1, 0, 0))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.text == f"{named} {quote} [1]"
+    cited = draft.citations[0]
+    assert ctx.texts["a"][cited.start : cited.end] == f"{named} {quote}"
+
+
+def test_a_count_question_wants_the_number_next_to_the_counted_thing():
+    boats = "Officials said 14 fishing boats were lost in the storm on the coast."
+    people = "Officials said 300 people sheltered in the town hall during the storm."
+    ctx = context(
+        "How many fishing boats were lost in the storm?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(people, unit(1, 0, 0)), (boats, unit(0.97, 0.24, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(boats)
+
+
+def test_no_figure_in_close_sentences_is_an_honest_refusal():
+    vague = "Officials said many fishing boats were lost in the storm on the coast."
+    ctx = context("How many fishing boats were lost?", unit(1, 0, 0), {"a": ("Coast Post", [(vague, unit(1, 0, 0))])})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+
+
+def test_headings_are_never_the_answer():
+    heading = "Fishing boats lost in the storm on the coast"
+    body = "The storm sank fishing boats along the northern coast overnight."
+    ctx = context(
+        "Were fishing boats lost in the storm?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(heading, unit(1, 0, 0)), (body, unit(0.9, 0.43, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(body)
+
+
+def test_a_weekday_is_resolved_against_the_publication_date():
+    sentence = "The ferry service resumed on Tuesday after the storm passed."
+    ctx = context("When did the ferry service resume?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])})
+    ctx.published["a"] = "2024-05-09"  # a Thursday
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.notice == "“Tuesday” in Coast Post of 2024-05-09 is 2024-05-07."
+
+
+def test_a_question_about_the_present_is_dated():
+    sentence = "The northern pier is closed to all traffic until repairs end."
+    ctx = context("Is the northern pier closed?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])})
+    ctx.published["a"] = "2024-05-09"
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.notice == "As of 2024-05-09 (Coast Post); this may have changed since."
+
+
+def test_a_demonym_matches_its_country():
+    from assistant.ranking import _has
+
+    assert _has("freedonia", {"freedonian", "armi"})
+    assert not _has("port", {"portion"})
