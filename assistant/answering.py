@@ -46,6 +46,11 @@ class AnswerContext:
     tokenize: Callable[[str], list[str]]
     outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
     published: dict[str, str | None] = field(default_factory=dict)  # article id -> YYYY-MM-DD
+    # sentence id ("{article_id}:{start}-{end}") -> its wire copies in other articles, found at ingest
+    copies: dict[str, list[str]] = field(default_factory=dict)
+    # every retrieved candidate, before reranking cut them to ``passages``:
+    # a wire copy is cited from here even when diversifying dropped it
+    pool: Sequence[Passage] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +82,6 @@ class Answerer(Protocol):
 
 REFUSAL = "The articles don't answer this question."
 
-_DUPLICATE_COS = 0.9
 _KIND_WORD = {"count": "figure", "date": "date", "person": "name", "place": "place"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
@@ -105,24 +109,26 @@ class ExtractiveAnswerer:
         w_type: float = 0.1,
         context_weight: float = 1.0,
         require_type: bool = True,
-        focus_floor: float | None = None,
         rescue_similarity: float = 0.55,
         max_chars: int = 320,
     ):
         self._min_score = min_score
         self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
         self._require_type = require_type
-        self._focus_floor = focus_floor
         self._rescue_similarity = rescue_similarity
         self._max_chars = max_chars
 
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()
-        info = analyse(context.question)
-        missing = self._unknown_names(info, context)
-        ranked = self._ranker.rank(info, context)
+        parts = split_parts(context.question)
+        ranked_parts = []
+        for part in parts:
+            info = analyse(part)
+            sub = replace(context, question=part)
+            ranked_parts.append((info, self._ranker.rank(info, sub), self._unknown_names(info, sub), sub))
         t1 = time.perf_counter()
-        draft = self._compose(info, ranked, missing, context)
+        drafts = [self._compose(info, ranked, missing, sub) for info, ranked, missing, sub in ranked_parts]
+        draft = drafts[0] if len(drafts) == 1 else _merge(parts, drafts)
         t2 = time.perf_counter()
         return replace(draft, timings_ms={"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000})
 
@@ -132,11 +138,19 @@ class ExtractiveAnswerer:
         Retrieval ranks whole chunks; a chunk whose one sentence answers the
         question can sit low in that order when the rest of it is off topic.
         """
-        best: dict[str, float] = {}
+        best: dict[str, Candidate] = {}
         for cand in self._ranker.rank(analyse(context.question), context):
-            best.setdefault(cand.passage.chunk_id, cand.score)
-        order = sorted(context.passages, key=lambda p: -best.get(p.chunk_id, float("-inf")))
-        return [replace(p, score=round(best.get(p.chunk_id, 0.0), 4)) for p in order[:top_k]]
+            best.setdefault(cand.passage.chunk_id, cand)
+        order = sorted(context.passages, key=lambda p: -best[p.chunk_id].score if p.chunk_id in best else float("inf"))
+        # Diversify: a passage whose best sentence is a wire copy of a higher
+        # one's says nothing new, so it goes after the others.
+        fresh, repeats = [], []
+        for p in order:
+            lead = best.get(p.chunk_id)
+            dup = lead is not None and any(_same(lead, best[q.chunk_id], context) for q in fresh if q.chunk_id in best)
+            (repeats if dup else fresh).append(p)
+        chosen = (fresh + repeats)[:top_k]
+        return [replace(p, score=round(best[p.chunk_id].score, 4) if p.chunk_id in best else 0.0) for p in chosen]
 
     # -- refusal on names the corpus never contains ---------------------------
     @staticmethod
@@ -154,10 +168,6 @@ class ExtractiveAnswerer:
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
             return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
-        if self._focus_floor is not None:
-            # A sentence sharing none of the question's own words (beyond the
-            # names) answers it only if it means the same thing.
-            ranked = [c for c in ranked if c.focus > 0 or c.semantic >= self._focus_floor]
         if not ranked or ranked[0].score < self._min_score:
             return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
         if self._require_type and info.kind in _KIND_WORD and not info.wants_list:
@@ -177,13 +187,13 @@ class ExtractiveAnswerer:
             for cand in ranked[1:]:
                 if len(picks) == 3 or cand.score < floor:
                     break
-                if not any(_same(cand, p) for p in picks):
+                if not any(_same(cand, p, context) for p in picks):
                     picks.append(cand)
         citations: list[DraftCitation] = []
         parts: list[str] = []
         notices: list[str] = []
         for pick in picks:
-            copies = [c for c in ranked if c.article_id != pick.article_id and _same(c, pick)][:2]
+            copies = _copies(pick, context)[:2]
             # A wire copy that changes a figure is a disagreement, not a duplicate.
             agree = [c for c in copies if _figures(c, context) == _figures(pick, context)]
             differ = [c for c in copies if _figures(c, context) != _figures(pick, context)]
@@ -210,6 +220,46 @@ class ExtractiveAnswerer:
                 )
         notices += _date_notices(info, picks[0], context)
         return Draft(" ".join(parts), tuple(citations), False, " ".join(notices) or None)
+
+
+# "Who X, and when did Y?": two questions in one, answered part by part.
+_SECOND_QUESTION = re.compile(r",?\s+(?:and|but)\s+(?=(?:who|what|when|where|why|how|which)\b)", re.I)
+
+
+def split_parts(question: str) -> list[str]:
+    pieces = [p.strip(" ,") for p in _SECOND_QUESTION.split(question) if p.strip(" ,?")]
+    if len(pieces) < 2:
+        return [question]
+    return [p if p.endswith("?") else p + "?" for p in pieces]
+
+
+def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
+    """One answer from the parts' answers; a part the articles don't answer is named."""
+    texts, citations, notices = [], [], []
+    for part, draft in zip(parts, drafts):
+        if draft.refused:
+            notices.append(f"The articles don't answer “{part}”")
+            continue
+        offset = len(citations)
+        texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", draft.text))
+        citations += draft.citations
+        if draft.notice:
+            notices.append(draft.notice.rstrip("."))
+    if not citations:
+        return Draft(REFUSAL, (), True, "; ".join(n for d in drafts if (n := d.notice)) or None)
+    return Draft(" ".join(texts), tuple(citations), False, ". ".join(notices) + "." if notices else None)
+
+
+def _copies(pick: Candidate, context: AnswerContext) -> list[Candidate]:
+    """The pick's wire copies recorded at ingest, each with a retrieved passage around it."""
+    out = []
+    for copy_id in context.copies.get(f"{pick.article_id}:{pick.start}-{pick.end}", ()):
+        aid, span = copy_id.rsplit(":", 1)
+        start, end = (int(x) for x in span.split("-"))
+        around = [p for p in (*context.passages, *context.pool) if p.article_id == aid and p.start <= start and end <= p.end]
+        if aid in context.texts and around:
+            out.append(replace(pick, article_id=aid, start=start, end=end, quote_start=start, passage=around[0]))
+    return out
 
 
 def _quote(item: Candidate, context: AnswerContext) -> str:
@@ -240,6 +290,6 @@ def _date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) -
     return notes
 
 
-def _same(a: Candidate, b: Candidate) -> bool:
-    """Near-duplicate sentences: the same wire copy in two outlets."""
-    return float(np.dot(a.vector, b.vector)) >= _DUPLICATE_COS
+def _same(a: Candidate, b: Candidate, context: AnswerContext) -> bool:
+    """Near-duplicate sentences (one wire story in two outlets), as recorded at ingest."""
+    return f"{b.article_id}:{b.start}-{b.end}" in context.copies.get(f"{a.article_id}:{a.start}-{a.end}", ())

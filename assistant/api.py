@@ -228,7 +228,9 @@ class Assistant:
             tokenize=tokenize,
             outlets=outlets,
             published=published,
+            copies=index.copies_of(list(texts)),
         )
+        context = replace(context, pool=context.passages)
         if rerank:
             context = replace(context, passages=self._answerer.rerank(context, top_k))
         return context

@@ -58,7 +58,6 @@ class Candidate:
     score: float
     typed: float  # the answer-type signal alone, 0..1
     semantic: float  # cosine with the question
-    focus: float  # share of the question's non-name terms it holds (idf-weighted)
 
 
 def is_anaphoric(sentence: str) -> bool:
@@ -108,9 +107,6 @@ class SentenceRanker:
         weights = {t: context.lexicon.idf(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         q_names = {n.lower() for n in info.names}
-        name_terms = set(tokenize(" ".join(info.names)))
-        focus_weights = {t: w for t, w in weights.items() if t not in name_terms}
-        focus_total = sum(focus_weights.values())
         counted = set(tokenize(info.counted)) if info.counted else set()
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
@@ -139,12 +135,7 @@ class SentenceRanker:
                     + 0.02 / (rank + 1)
                 )
                 quote_start = sentences[i - 1][0] if speaker_named else start
-                focus = (
-                    sum(w for t, w in focus_weights.items() if _has(t, terms)) / focus_total if focus_total else 1.0
-                )
-                out.append(
-                    Candidate(passage.article_id, start, end, quote_start, vec, passage, score, typed, semantic, focus)
-                )
+                out.append(Candidate(passage.article_id, start, end, quote_start, vec, passage, score, typed, semantic))
         out.sort(key=lambda c: -c.score)
         return out
 

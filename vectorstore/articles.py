@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     end INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, start);
+CREATE TABLE IF NOT EXISTS copies (
+    sentence_id TEXT NOT NULL,
+    copy_id TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (sentence_id, copy_id)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -121,6 +127,29 @@ class ArticleTable:
 
     def chunk_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    # -- wire copies -----------------------------------------------------
+    def put_copies(self, conn: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
+        """Record near-duplicate sentence pairs, both ways round."""
+        rows = [(a, b, s) for a, b, s in pairs] + [(b, a, s) for a, b, s in pairs]
+        conn.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", rows)
+
+    def delete_copies(self, conn: sqlite3.Connection, article_id: str | None = None) -> None:
+        if article_id is None:
+            conn.execute("DELETE FROM copies")
+            return
+        prefix = f"{article_id}:%"
+        conn.execute("DELETE FROM copies WHERE sentence_id LIKE ? OR copy_id LIKE ?", (prefix, prefix))
+
+    def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
+        """Sentence id -> ids of its copies in other articles, for these articles' sentences."""
+        out: dict[str, list[str]] = {}
+        for aid in article_ids:
+            for sid, cid in self._db.execute(
+                "SELECT sentence_id, copy_id FROM copies WHERE sentence_id LIKE ?", (f"{aid}:%",)
+            ):
+                out.setdefault(sid, []).append(cid)
+        return out
 
     # -- meta ------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

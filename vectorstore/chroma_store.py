@@ -102,6 +102,29 @@ class ChromaStore:
                 metadatas=list(sentence_meta[lo:hi]),
             )
 
+    def near_copies(
+        self, article_id: str, ids: Sequence[str], vectors: np.ndarray, *, min_similarity: float
+    ) -> list[tuple[str, str, float]]:
+        """Sentences of other articles within ``min_similarity`` cosine of each given one.
+
+        Returns ``(sentence_id, copy_id, similarity)``; the wire copies of a
+        story share most sentences word for word, or nearly.
+        """
+        others = self._sentences.count()
+        if not ids or not others:
+            return []
+        found = []
+        for lo in range(0, len(ids), 256):
+            got = self._sentences.query(
+                query_embeddings=vectors[lo : lo + 256],
+                n_results=min(4, others),
+                where={"article_id": {"$ne": article_id}},
+                include=["distances"],
+            )
+            for sid, copy_ids, distances in zip(ids[lo : lo + 256], got["ids"], got["distances"]):
+                found += [(sid, cid, 1.0 - d) for cid, d in zip(copy_ids, distances) if 1.0 - d >= min_similarity]
+        return found
+
     def delete_article(self, article_id: str) -> None:
         self._chunks.delete(where={"article_id": article_id})
         self._sentences.delete(where={"article_id": article_id})

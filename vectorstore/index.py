@@ -22,11 +22,18 @@ from .embedding import Embedder
 from .loading import LoadedArticle
 from .text import chunk_spans, sentence_spans
 
-__all__ = ["NewsIndex", "IngestOutcome", "IndexSignatureMismatch", "IndexInconsistent", "DenseFilters"]
+__all__ = ["NewsIndex", "IngestOutcome", "IndexSignatureMismatch", "IndexInconsistent", "DenseFilters", "WIRE_COPY_SIMILARITY"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+# Two outlets running one wire story share sentences at or above this cosine;
+# rewritten sentences on the same event score lower.
+WIRE_COPY_SIMILARITY = 0.9
+# Bumped when what ingest derives changes (2: wire copies recorded), so an
+# older store asks for `assistant reindex` instead of answering without them.
+INDEX_LAYOUT = 2
 
 
 class IndexSignatureMismatch(Exception):
@@ -76,7 +83,12 @@ class NewsIndex:
     # -- state checks ------------------------------------------------------
     @property
     def signature(self) -> dict:
-        return {"embedder": self.embedder.id, "chunk_size": self._chunk_size, "chunk_overlap": self._chunk_overlap}
+        return {
+            "embedder": self.embedder.id,
+            "chunk_size": self._chunk_size,
+            "chunk_overlap": self._chunk_overlap,
+            "layout": INDEX_LAYOUT,
+        }
 
     def stored_signature(self) -> dict | None:
         raw = self.table.get_meta("signature")
@@ -123,6 +135,7 @@ class NewsIndex:
             self.chroma.delete_article(article_id)
             with self.table.transaction() as conn:
                 self.table.delete(conn, article_id)
+                self.table.delete_copies(conn, article_id)
             self._rebuild_bm25()
             return True
 
@@ -133,6 +146,7 @@ class NewsIndex:
             self.chroma.reset()
             with self.table.transaction() as conn:
                 self.table.clear_chunks(conn)
+                self.table.delete_copies(conn)
             self._write(articles, progress=progress)
             with self.table.transaction() as conn:
                 self.table.set_meta(conn, "signature", json.dumps(self.signature))
@@ -167,12 +181,27 @@ class NewsIndex:
             sentence_meta=sent_meta,
             sentence_vectors=sent_vecs,
         )
+        copies = self._find_copies(plans, sent_ids, sent_vecs)
         with self.table.transaction() as conn:
             for art, chunks, _ in plans:
                 self.table.put(conn, art)
                 self.table.put_chunks(conn, art.id, chunks)
+                self.table.delete_copies(conn, art.id)
+            self.table.put_copies(conn, copies)
             self.table.set_meta(conn, "signature", json.dumps(self.signature))
         self._rebuild_bm25()
+
+    def _find_copies(self, plans, sent_ids: list[str], sent_vecs: np.ndarray) -> list[tuple[str, str, float]]:
+        """Wire copies: sentences of each new article nearly equal to another article's."""
+        pairs, at = [], 0
+        for art, _, sents in plans:
+            ids, vecs = sent_ids[at : at + len(sents)], sent_vecs[at : at + len(sents)]
+            at += len(sents)
+            pairs += self.chroma.near_copies(art.id, ids, vecs, min_similarity=WIRE_COPY_SIMILARITY)
+        return pairs
+
+    def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
+        return self.table.copies_of(article_ids)
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         batch = 256

@@ -43,7 +43,18 @@ def context(question, q_vec, articles):
             spans.append((start, start + len(sentence), vec))
         texts[aid], sentences[aid], outlets[aid] = text.rstrip(), spans, outlet
         passages.append(Passage(f"{aid}:0-{len(texts[aid])}", aid, 0, len(texts[aid]), texts[aid], 1.0))
-    return AnswerContext(question, passages, q_vec, sentences, texts, Lexicon(texts.values()), tokenize, outlets)
+    # Emulate ingest's wire-copy record: sentences of other articles at cosine >= 0.9.
+    copies = {}
+    for aid, spans in sentences.items():
+        for s, e, v in spans:
+            for other, others in sentences.items():
+                if other != aid:
+                    for s2, e2, v2 in others:
+                        if float(v @ v2) >= 0.9:
+                            copies.setdefault(f"{aid}:{s}-{e}", []).append(f"{other}:{s2}-{e2}")
+    return AnswerContext(
+        question, passages, q_vec, sentences, texts, Lexicon(texts.values()), tokenize, outlets, {}, copies
+    )
 
 
 FERRY_A = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."

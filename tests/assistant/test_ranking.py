@@ -83,3 +83,18 @@ def test_a_demonym_matches_its_country():
 
     assert _has("freedonia", {"freedonian", "armi"})
     assert not _has("port", {"portion"})
+
+
+def test_a_two_part_question_answers_the_part_it_can_and_names_the_rest():
+    from assistant.answering import split_parts
+
+    assert split_parts("Who runs the port, and when did the strike end?") == ["Who runs the port?", "when did the strike end?"]
+    runs = "Harbour master Tom Reed runs the port for the city council."
+    ctx = context(
+        "Who runs the port, and how many fishing boats sank?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(runs, unit(1, 0, 0))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert not draft.refused and draft.text == f"{runs} [1]"
+    assert draft.notice == "The articles don't answer “how many fishing boats sank?”."

@@ -102,6 +102,19 @@ class StoreContract:
         assert all(abs(float((v * v).sum()) - 1.0) < 1e-3 for _, _, v in sentences)
 
 
+    def test_wire_copies_are_recorded_at_ingest_and_dropped_on_removal(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        copy = article("harbour-wire", HARBOUR.text.replace("Ships queued", "Tankers waited"), outlet="Bay Times")
+        index.ingest([HARBOUR, copy, FARM])
+        copies = index.copies_of(["harbour"])
+        shared = "The union said 412 members voted to accept a 6 percent raise."
+        start = HARBOUR.text.index(shared)
+        assert copies[f"harbour:{start}-{start + len(shared)}"] == [f"harbour-wire:{start}-{start + len(shared)}"]
+        assert not any(c.startswith("farm:") for ids in copies.values() for c in ids)
+        index.remove("harbour-wire")
+        assert index.copies_of(["harbour"]) == {}
+
+
 class TestEmbeddedChroma(StoreContract):
     def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
         return NewsIndex(home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap, **kw)
