@@ -125,6 +125,24 @@ class ArticleTable:
         """Every chunk as ``(id, article_id, start, end)``, in article order."""
         return list(self._db.execute("SELECT id, article_id, start, end FROM chunks ORDER BY article_id, start"))
 
+    def chunk_ids_where(self, outlet: str | None, since: str | None, until: str | None) -> list[str]:
+        """Ids of chunks whose article matches: outlet (case-folded), published in [since, until].
+
+        Undated articles never pass a date bound.
+        """
+        sql = "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE 1=1"
+        args: list[str] = []
+        if outlet is not None:
+            sql += " AND lower(coalesce(a.outlet, '')) = ?"
+            args.append(outlet)
+        if since is not None:
+            sql += " AND a.published >= ?"
+            args.append(since)
+        if until is not None:
+            sql += " AND a.published <= ?"
+            args.append(until)
+        return [row[0] for row in self._db.execute(sql, args)]
+
     def chunk_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 

@@ -222,8 +222,7 @@ class NewsIndex:
         """Chunk ids passing ``filters`` (None when there is no filter)."""
         if filters.empty:
             return None
-        keep = {a.id for a in self.table.all() if _passes(a, filters)}
-        return {cid for cid, art_id, _, _ in self.table.chunks() if art_id in keep}
+        return set(self.table.chunk_ids_where(filters.outlet, _iso(filters.since), _iso(filters.until)))
 
 
 def _stored(art: LoadedArticle, digest: str) -> StoredArticle:
@@ -251,15 +250,8 @@ def _filter_meta(art: StoredArticle) -> dict:
     }
 
 
-def _passes(art: StoredArticle, filters: DenseFilters) -> bool:
-    if filters.outlet is not None and (art.outlet or "").casefold() != filters.outlet:
-        return False
-    when = published_ord(art.published)
-    if filters.since is not None and (not when or when < filters.since):
-        return False
-    if filters.until is not None and (not when or when > filters.until):
-        return False
-    return True
+def _iso(ordinal: int | None) -> str | None:
+    return None if ordinal is None else f"{ordinal // 10000:04d}-{ordinal // 100 % 100:02d}-{ordinal % 100:02d}"
 
 
 def _describe(sig: dict) -> str:
