@@ -38,6 +38,7 @@ APP_CSS = """
 #chat .answer-text { margin: 0 0 .5em 0; }
 #chat .cite-marker { font-size: .75em; color: var(--color-accent); }
 #chat .answer-notice { margin: .25em 0 .5em 0; font-style: italic; opacity: .85; }
+#chat .answer-read-as { margin: 0 0 .35em 0; font-size: .85em; opacity: .7; }
 #chat .answer-refused .answer-text, #chat .answer-error .answer-text { opacity: .9; }
 #chat .citations { display: flex; flex-direction: column; gap: .5em; }
 #chat .citation-card {

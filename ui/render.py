@@ -70,14 +70,23 @@ def render_citation_html(citation: Citation) -> str:
     )
 
 
+def _read_as(answer: Answer) -> str:
+    """How a follow-up was understood, so a wrong guess is visible at once."""
+    if not answer.rewritten_question or answer.rewritten_question == answer.question:
+        return ""
+    return f'<p class="answer-read-as">Read as: {_esc(answer.rewritten_question)}</p>'
+
+
 def render_answer_html(answer: Answer) -> str:
     """The answer text (markers highlighted), the notice, then one card per citation.
 
-    A refusal is shown plainly: its sentence and the notice, no cards.
+    A refusal is shown plainly: its sentence and the notice, no cards.  A
+    follow-up that was completed from the conversation shows how it was read.
     """
     if answer.refused:
         parts = [
             '<div class="answer answer-refused">',
+            _read_as(answer),
             f'<p class="answer-text">{_multiline(answer.text)}</p>',
         ]
         if answer.notice:
@@ -88,6 +97,7 @@ def render_answer_html(answer: Answer) -> str:
     numbers = {int(c.n) for c in answer.citations}
     parts = [
         '<div class="answer">',
+        _read_as(answer),
         f'<p class="answer-text">{_mark_citations(_multiline(answer.text), numbers)}</p>',
     ]
     if answer.notice:

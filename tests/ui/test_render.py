@@ -89,3 +89,9 @@ def test_output_never_has_a_blank_line(make_answer, make_citation):
 def test_error_html_is_escaped():
     out = render_error_html("Something went wrong: <bad>")
     assert "&lt;bad&gt;" in out and "answer-error" in out
+
+
+def test_a_rewritten_follow_up_shows_how_it_was_read(make_answer):
+    out = render_answer_html(make_answer(question="What did he say?", rewritten_question="What did Tom <Reed> say?"))
+    assert '<p class="answer-read-as">Read as: What did Tom &lt;Reed&gt; say?</p>' in out
+    assert "Read as" not in render_answer_html(make_answer())
