@@ -107,7 +107,11 @@ def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallbac
     """Assemble the record; the indexed text is the real title, a blank line, then the body."""
     if not cleaned.body:
         raise _Reject("no article text left after cleaning")
-    parts = ([title] if title else []) + list(cleaned.body)
+    # A title that only repeats the body's opening (a feed's "first words..."
+    # headline) would be indexed twice, once cut off mid-sentence.
+    stem = (title or "").rstrip(".…").strip()
+    repeats_opening = bool(stem) and cleaned.body[0].startswith(stem)
+    parts = ([title] if title and not repeats_opening else []) + list(cleaned.body)
     return LoadedArticle(id=art_id, title=title or fallback_title, outlet=outlet or cleaned.outlet,
                          agencies=cleaned.agencies, published=published or cleaned.published,
                          source=source, text="\n\n".join(parts))

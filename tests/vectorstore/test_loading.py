@@ -272,3 +272,18 @@ def test_seed_articles():
     # Every kept line is a verbatim line of the file.
     original = set((SEEDS / "001_151552ea4d882762.txt").read_text(encoding="utf-8").splitlines())
     assert all(line in original for line in yd.text.split("\n") if line)
+
+
+@pytest.mark.unit
+def test_a_jsonl_title_that_repeats_the_opening_is_not_indexed_twice(tmp_path):
+    body = "Council workers repaired the flood wall on Friday. The river has since fallen."
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"id": "wall", "title": "Council workers repaired the flood...", "text": body}) + "\n"
+        + json.dumps({"id": "bridge", "title": "Bridge reopens", "text": "The bridge reopened on Monday."}) + "\n"
+    )
+    result = load_file(feed)
+    texts = {a.id: a.text for a in result.articles}
+    assert texts["wall"] == body
+    assert {a.id: a.title for a in result.articles}["wall"] == "Council workers repaired the flood..."
+    assert texts["bridge"] == "Bridge reopens\n\nThe bridge reopened on Monday."
