@@ -3,6 +3,8 @@
 The one public entry point: the CLI, the UI and the evals import from here only.
 """
 
+from vectorstore.embedding import Embedder, MiniLMEmbedder
+
 from .answering import Answerer, AnswerContext, Draft, DraftCitation, ExtractiveAnswerer
 from .api import Assistant, Progress, ask
 from .errors import (
@@ -36,6 +38,8 @@ __all__ = [
     "load_settings",
     "Progress",
     "Retriever",
+    "Embedder",
+    "MiniLMEmbedder",
     "Filters",
     "Answerer",
     "AnswerContext",

@@ -65,6 +65,11 @@ class Assistant:
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
 
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (shareable: pass it to another ``Assistant``)."""
+        return self._embedder
+
     # -- lifecycle ----------------------------------------------------------------
     def warm_up(self) -> None:
         """Open the store and load the model now rather than on the first question."""

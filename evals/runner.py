@@ -209,10 +209,19 @@ def aggregate(cases: Sequence[CaseResult]) -> dict[str, float | None]:
 # --- running -----------------------------------------------------------------------------
 
 
-def _default_factory(settings: Any) -> Any:
+def _shared_model_factory() -> Callable[[Any], Any]:
+    """Assistants that share one embedding model: each config would load its own."""
     from assistant import Assistant
 
-    return Assistant(settings)
+    shared: list[Any] = []
+
+    def make(settings: Any) -> Any:
+        assistant = Assistant(settings, embedder=shared[0] if shared else None)
+        if not shared:
+            shared.append(assistant.embedder)
+        return assistant
+
+    return make
 
 
 def _error_case(case: Case, exc: Exception) -> CaseResult:
@@ -364,7 +373,7 @@ def run_evals(
     chosen = tuple(configs) if configs else (COMPARE_CONFIGS if compare else (DEFAULT_CONFIG,))
     if len({c.name for c in chosen}) != len(chosen):
         raise ValueError(f"config names must be unique: {[c.name for c in chosen]}")
-    factory = assistant_factory or _default_factory
+    factory = assistant_factory or _shared_model_factory()
     datasets = [load_suite(s, split) for s in suites]  # fail on a bad suite before any work
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=True) as bar:
