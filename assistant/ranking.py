@@ -5,8 +5,8 @@ weighted sum of signals computed from what ingest stored:
 
 * ``semantic``: cosine of the question with the sentence's ingest-time vector;
 * ``lexical``: the idf-weighted share of the question's terms the sentence
-  holds; a term found only in the sentence before it counts half, because
-  "He said ..." sentences name their speaker one sentence earlier;
+  holds; a "He said ..." sentence also holds the names of the sentence before
+  it, where news copy names the speaker;
 * ``type``: whether the sentence holds what the question asks for: a number
   next to the counted thing, a name the question doesn't already give, a
   date, a known place.
@@ -122,7 +122,9 @@ class SentenceRanker:
                     continue
                 prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
                 terms = set(tokenize(sentence))
-                prev_terms = set(tokenize(prev)) if prev and is_anaphoric(sentence) else set()
+                # "He said ..." inherits who is speaking from the sentence before,
+                # not that sentence's topic words.
+                prev_terms = set(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else set()
                 lexical = sum(w * _credit(t, terms, prev_terms, self._context_weight) for t, w in weights.items()) / total
                 semantic = float(np.dot(context.query_vector, vec))
                 speaker_named = bool(prev_terms) and any(len(n.split()) >= 2 for n in names_in(prev))
