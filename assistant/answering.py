@@ -82,7 +82,7 @@ class Answerer(Protocol):
 
 REFUSAL = "The articles don't answer this question."
 
-_KIND_WORD = {"count": "figure", "date": "date", "person": "name", "place": "place"}
+_KIND_WORD = {"count": "figure", "date": "date", "person": "name", "name": "name", "place": "place"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 # Present-tense questions ask about a state that may have changed since publication.
@@ -195,8 +195,9 @@ class ExtractiveAnswerer:
         for pick in picks:
             copies = _copies(pick, context)[:2]
             # A wire copy that changes a figure is a disagreement, not a duplicate.
-            agree = [c for c in copies if _figures(c, context) == _figures(pick, context)]
-            differ = [c for c in copies if _figures(c, context) != _figures(pick, context)]
+            mine = _figures(pick, context)
+            differ = [c for c in copies if mine and (theirs := _figures(c, context)) and theirs != mine]
+            agree = [c for c in copies if c not in differ]
             groups = [[pick, *agree]] + [[c] for c in differ]
             pieces, cites = [], []
             for group in groups:

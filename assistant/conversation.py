@@ -66,10 +66,10 @@ def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:
     named = [n for n in asked.names]
     person = next((n for n in named if len(n.split()) >= 2), None)
     thing = named[0] if named else None
-    if not answer.refused and asked.kind in ("person", "place") and answer.citations:
+    if not answer.refused and asked.kind in ("person", "name", "place") and answer.citations:
         known = {n.lower() for n in named}
         found = [n for c in answer.citations for n in names_in(c.quote) if n.lower() not in known]
-        if asked.kind == "person":
+        if asked.kind in ("person", "name"):
             person = person or next((n for n in found if len(n.split()) >= 2), None)
         else:
             thing = next((n for n in found if is_place(n)), thing)

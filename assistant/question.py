@@ -13,7 +13,8 @@ __all__ = ["QuestionInfo", "analyse", "content_words", "NUMBER", "DATE", "NAME_R
 
 _WH_TYPES = [
     (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
-    (re.compile(r"^\s*(who|whom|whose|what is the name|what was the name|name the)\b", re.I), "person"),
+    (re.compile(r"^\s*(what is the name|what was the name|what are the names|name the)\b", re.I), "name"),
+    (re.compile(r"^\s*(who|whom|whose)\b", re.I), "person"),
     (re.compile(r"^\s*(when|what date|what day|what year|which day|which year)\b", re.I), "date"),
     (re.compile(r"^\s*(where|(what|which) (city|cities|country|countries|region|town|capital))\b", re.I), "place"),
     (re.compile(r"^\s*(why)\b", re.I), "reason"),
@@ -45,7 +46,7 @@ NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|de|al|von|van|the)?\s*[A-Z]
 @dataclass(frozen=True, slots=True)
 class QuestionInfo:
     text: str
-    kind: str  # count | person | date | place | reason | other
+    kind: str  # count | name | person | date | place | reason | other
     wants_list: bool
     names: tuple[str, ...]  # capitalised words the question names (besides its first word)
     counted: str | None = None  # for "how many X": the words X

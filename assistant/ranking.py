@@ -33,6 +33,9 @@ _ANAPHORA = re.compile(
     r"^(?:[“\"][^”\"]*[”\"],?\s*)?(he|she|they)\b|\b(he|she|they)\s+(said|says|added|told|claimed|warned|stated|noted|argued)\b",
     re.I,
 )
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|told|warned|announced|claimed|accused|stated|added|urged|called|denied|condemned|confirmed)\b", re.I
+)
 # Capitalised words that open sentences or sit in titles without naming anyone.
 _COMMON = {
     "the", "a", "an", "in", "on", "at", "but", "and", "he", "she", "they", "it", "this", "that", "these",
@@ -72,7 +75,7 @@ def names_in(sentence: str) -> list[str]:
         while words and words[0].lower().strip("’'") in _COMMON:
             words = words[1:]
         if words:
-            out.append(" ".join(words))
+            out.append(re.sub(r"[’']s$", "", " ".join(words)))
     return out
 
 
@@ -162,11 +165,17 @@ def _type_match(info: QuestionInfo, sentence: str, speaker_sentence: str, q_name
         return _count_match(sentence, counted, tokenize)
     if info.kind == "date":
         return 1.0 if DATE.search(sentence) else 0.0
-    if info.kind == "person":
+    if info.kind in ("person", "name"):
+        # A person is a name the question doesn't give; a lone word that is a
+        # country or city ("Armenia") is not one.
         new = [n for n in names_in(sentence + " " + speaker_sentence) if n.lower() not in q_names]
-        if any(len(n.split()) >= 2 for n in new):
+        if any(len(n.split()) >= 2 and not is_place(n) for n in new):
             return 1.0
-        return 0.5 if new else 0.0
+        if any(not is_place(n) for n in new):
+            return 0.5
+        # "Who warned ...?" may be answered by "the security council warned";
+        # "What is the name of ...?" only by a name.
+        return 0.5 if info.kind == "person" and _ATTRIBUTION.search(sentence) else 0.0
     if info.kind == "place":
         found = [n for n in names_in(sentence) if n.lower() not in q_names]
         return 1.0 if any(is_place(n) for n in found) else 0.0

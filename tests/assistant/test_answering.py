@@ -126,3 +126,15 @@ def test_rerank_orders_passages_by_their_best_sentence():
     ranked = ExtractiveAnswerer().rerank(ctx, 2)
     assert [p.article_id for p in ranked] == ["a", "x"]
     assert ranked[0].score > ranked[1].score
+
+
+def test_a_copy_that_drops_a_figure_is_not_a_disagreement():
+    full = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
+    shorter = "The ferry operator said passengers were rescued from the vessel on Sunday."
+    ctx = context(
+        "Who rescued the passengers from the vessel?",
+        unit(1, 0.1, 0),
+        {"a": ("Coast Post", [(full, unit(1, 0, 0))]), "b": ("Bay Times", [(shorter, unit(1, 0, 0.02))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2, require_type=False).answer(ctx)
+    assert draft.text == f"{full} [1][2]" and draft.notice is None

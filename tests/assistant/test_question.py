@@ -10,6 +10,7 @@ pytestmark = pytest.mark.unit
     [
         ("How many boats sank?", "count"),
         ("Who chairs the committee?", "person"),
+        ("What is the name of the new mayor?", "name"),
         ("When did the strike start?", "date"),
         ("Where was the summit held?", "place"),
         ("Why did prices rise?", "reason"),
