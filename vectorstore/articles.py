@@ -64,6 +64,9 @@ class ArticleTable:
         # check_same_thread=False: the Gradio app answers from worker threads;
         # writes are serialised by the caller's lock.
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        # The dense side filters on Python's casefold(); SQLite's lower() only
+        # folds ASCII, so the outlet filter uses the same function here.
+        self._db.create_function("casefold", 1, lambda value: (value or "").casefold(), deterministic=True)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(_SCHEMA)
@@ -133,7 +136,7 @@ class ArticleTable:
         sql = "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE 1=1"
         args: list[str] = []
         if outlet is not None:
-            sql += " AND lower(coalesce(a.outlet, '')) = ?"
+            sql += " AND casefold(a.outlet) = ?"
             args.append(outlet)
         if since is not None:
             sql += " AND a.published >= ?"
