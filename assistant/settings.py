@@ -53,11 +53,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
-    def index_signature(self) -> dict[str, int]:
-        """The settings an index is built with; a mismatch means reindex."""
-        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
-
 
 def load_settings(**overrides: object) -> Settings:
     """Build ``Settings`` from the environment plus overrides, with one clear error.

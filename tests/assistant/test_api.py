@@ -143,7 +143,7 @@ def test_constructor_is_cheap_and_default_ask_seeds_an_empty_store(monkeypatch, 
 
 
 def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
-    from assistant import Draft, DraftCitation, Passage
+    from assistant import Draft, DraftCitation
 
     class Liar:
         name = "liar"
