@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from .question import NUMBER, QuestionInfo, analyse
-from .ranking import Candidate, SentenceRanker
+from .ranking import Candidate, SentenceRanker, _has, alias_of
 from .types import Passage
 
 __all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]
@@ -111,7 +111,9 @@ class ExtractiveAnswerer:
         require_type: bool = True,
         rescue_similarity: float = 0.55,
         max_chars: int = 320,
+        grounded: bool = True,
     ):
+        self._grounded = grounded
         self._min_score = min_score
         self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
         self._require_type = require_type
@@ -125,7 +127,11 @@ class ExtractiveAnswerer:
         for part in parts:
             info = analyse(part)
             sub = replace(context, question=part)
-            ranked_parts.append((info, self._ranker.rank(info, sub), self._unknown_names(info, sub), sub))
+            missing = self._unknown_names(info, sub)
+            ranked = self._ranker.rank(info, sub)
+            if self._grounded and not missing:
+                ranked = _about_named(ranked, info, sub)
+            ranked_parts.append((info, ranked, missing, sub))
         t1 = time.perf_counter()
         drafts = [self._compose(info, ranked, missing, sub) for info, ranked, missing, sub in ranked_parts]
         draft = drafts[0] if len(drafts) == 1 else _merge(parts, drafts)
@@ -158,7 +164,8 @@ class ExtractiveAnswerer:
         missing = []
         for name in info.names:
             terms = context.tokenize(name)
-            if terms and not any(context.lexicon.knows(t) for t in terms):
+            known = any(context.lexicon.knows(t) for t in terms + context.tokenize(alias_of(name) or ""))
+            if terms and not known:
                 missing.append(name)
         return missing
 
@@ -174,7 +181,7 @@ class ExtractiveAnswerer:
             # The best sentence that holds a figure/name/date, if one is close
             # to the top; none close means the articles don't say.
             close = [c for c in ranked[:5] if c.score >= ranked[0].score * 0.85]
-            typed = [c for c in close if c.typed >= 0.5]
+            typed = [c for c in close if c.typed >= (1.0 if info.kind == "count" and info.counted else 0.5)]
             if not typed:
                 return Draft(
                     REFUSAL, (), True,
@@ -249,6 +256,27 @@ def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
     if not citations:
         return Draft(REFUSAL, (), True, "; ".join(n for d in drafts if (n := d.notice)) or None)
     return Draft(" ".join(texts), tuple(citations), False, ". ".join(notices) + "." if notices else None)
+
+
+def _about_named(ranked: list[Candidate], info: QuestionInfo, context: AnswerContext) -> list[Candidate]:
+    """Only sentences from articles that mention everything the question names.
+
+    "How many were hurt in the X earthquake?" is not answered by a sentence
+    about another disaster, however alike the wording: the article must name
+    X (or, for a capital or country, the other of the pair).
+    """
+    if not info.names:
+        return ranked
+    needs = [[context.tokenize(n), context.tokenize(alias_of(n) or "")] for n in info.names]
+    vocab: dict[str, set[str]] = {}
+    keep = []
+    for cand in ranked:
+        terms = vocab.get(cand.article_id)
+        if terms is None:
+            terms = vocab[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
+        if all(any(alt and all(_has(t, terms) for t in alt) for alt in need) for need in needs):
+            keep.append(cand)
+    return keep
 
 
 def _copies(pick: Candidate, context: AnswerContext) -> list[Candidate]:

