@@ -143,3 +143,14 @@ def test_a_count_needs_its_number_next_to_the_counted_thing():
         "How many hostages were freed?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
     )
     assert ExtractiveAnswerer(min_score=0.2).answer(ctx).refused
+
+
+def test_who_holds_a_role_is_the_name_next_to_the_title_and_its_owner():
+    other = "Harbour board president Ann Lee said the quay of Port Avalon would reopen."
+    holder = "Freedonia’s President Tom Reed visited the quay of Port Avalon on Monday."
+    ctx = context(
+        "Who is the president of Freedonia?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(other, unit(1, 0, 0)), (holder, unit(0.9, 0.44, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(holder)
