@@ -94,7 +94,8 @@ class ExtractiveAnswerer:
 
     Sentences are ranked by ``SentenceRanker`` (meaning, words, answer type).
     It refuses when the question names something the articles never
-    mention, when the best sentence scores under ``min_score``, or when the
+    mention, when no sentence's meaning comes within ``min_similarity`` of
+    the question's, when the best sentence scores under ``min_score``, or when the
     question asks for a figure, date or name and no close sentence has one.
     """
 
@@ -104,6 +105,7 @@ class ExtractiveAnswerer:
         self,
         *,
         min_score: float = 0.35,
+        min_similarity: float = 0.3,
         w_sem: float = 0.5,
         w_lex: float = 0.4,
         w_type: float = 0.1,
@@ -115,6 +117,7 @@ class ExtractiveAnswerer:
     ):
         self._grounded = grounded
         self._min_score = min_score
+        self._min_similarity = min_similarity
         self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
         self._require_type = require_type
         self._rescue_similarity = rescue_similarity
@@ -175,7 +178,10 @@ class ExtractiveAnswerer:
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
             return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
-        if not ranked or ranked[0].score < self._min_score:
+        if not ranked or max(c.semantic for c in ranked) < self._min_similarity:
+            # Shared words alone ("bake" in a name) don't make a sentence about the question.
+            return Draft(REFUSAL, (), True, "The articles are not about this.")
+        if ranked[0].score < self._min_score:
             return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
         if self._require_type and info.kind in _KIND_WORD and not info.wants_list:
             # The best sentence that holds a figure/name/date, if one is close

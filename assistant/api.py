@@ -60,7 +60,9 @@ class Assistant:
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else MiniLMEmbedder()
         self._retriever = retriever
-        self._answerer = answerer if answerer is not None else ExtractiveAnswerer(min_score=self.settings.min_score)
+        self._answerer = answerer if answerer is not None else ExtractiveAnswerer(
+            min_score=self.settings.min_score, min_similarity=self.settings.min_similarity
+        )
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)

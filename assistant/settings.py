@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     min_score: float = Field(
         0.35, ge=0.0, le=1.0, description="Best-sentence score below which the answerer refuses."
     )
+    min_similarity: float = Field(
+        0.3, ge=0.0, le=1.0, description="Refuse as off topic when no sentence's cosine with the question reaches this."
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":

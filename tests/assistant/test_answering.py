@@ -138,3 +138,12 @@ def test_a_copy_that_drops_a_figure_is_not_a_disagreement():
     )
     draft = ExtractiveAnswerer(min_score=0.2, require_type=False).answer(ctx)
     assert draft.text == f"{full} [1][2]" and draft.notice is None
+
+
+def test_shared_words_without_shared_meaning_are_off_topic():
+    # "bake" matches a surname; the sentence means nothing like the question.
+    sentence = "Mr Bake says there has been a lot of interest in the ferry so far."
+    ctx = context("How do I bake bread?", unit(0.2, 0.98, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "The articles are not about this."
+    assert not ExtractiveAnswerer(min_score=0.2, min_similarity=0.1).answer(ctx).refused
