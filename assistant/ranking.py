@@ -44,6 +44,7 @@ _COMMON = {
     "mrs", "ms", "dr", "prime", "president", "minister", "foreign", "state", "secretary", "monday",
     "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
     "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozens", "hundreds", "thousands",
 }
 
 

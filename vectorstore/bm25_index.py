@@ -55,6 +55,7 @@ class BM25Index:
         self._retriever = None
         self._ids: list[str] = []
         self._df: dict[str, int] = {}
+        self._related: dict[str, int] = {}  # unseen term -> df of its closest kin, computed once
         self._load()
 
     @property
@@ -91,6 +92,7 @@ class BM25Index:
         shutil.rmtree(self._folder, ignore_errors=True)
         tmp.rename(self._folder)
         self._retriever, self._ids, self._df = retriever, list(ids), df
+        self._related = {}
 
     def search(self, query: str, *, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first; only ids in ``allowed`` if given."""
@@ -107,12 +109,27 @@ class BM25Index:
         return [(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def idf(self, term: str) -> float:
-        """Inverse document frequency of a stemmed term over chunks (0 if unseen)."""
+        """Inverse document frequency of a stemmed term over chunks (0 if unseen).
+
+        A term the chunks lack takes the frequency of a word it is a stem
+        prefix of, or that is one of it ("freedonia"/"freedonian"): the
+        stemmer keeps demonyms and countries apart, the articles don't.
+        """
         n = len(self._ids)
-        df = self._df.get(term, 0)
+        df = self._df_of(term)
         if not n or not df:
             return 0.0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def knows(self, term: str) -> bool:
-        return term in self._df
+        return self._df_of(term) > 0
+
+    def _df_of(self, term: str) -> int:
+        if term in self._df or len(term) < 5:
+            return self._df.get(term, 0)
+        if term not in self._related:
+            self._related[term] = max(
+                (df for t, df in self._df.items() if len(t) >= 5 and (t.startswith(term) or term.startswith(t))),
+                default=0,
+            )
+        return self._related[term]
