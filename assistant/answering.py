@@ -112,9 +112,11 @@ class ExtractiveAnswerer:
         context_weight: float = 1.0,
         require_type: bool = True,
         rescue_similarity: float = 0.55,
-        max_chars: int = 320,
+        max_chars: int = 520,
         grounded: bool = True,
+        runner_up: float = 0.9,
     ):
+        self._runner_up = runner_up
         self._grounded = grounded
         self._min_score = min_score
         self._min_similarity = min_similarity
@@ -194,14 +196,16 @@ class ExtractiveAnswerer:
                     f"The articles discuss this but give no {_KIND_WORD[info.kind]} that answers it.",
                 )  # fmt: skip
             ranked = [typed[0]] + [c for c in ranked if c is not typed[0]]
+        # A list gathers up to three sentences; any other question takes a
+        # second, different sentence when it scores nearly as well: with no
+        # QA model to tell two close sentences apart, showing both beats guessing.
         picks = [ranked[0]]
-        if info.wants_list:
-            floor = ranked[0].score * 0.85
-            for cand in ranked[1:]:
-                if len(picks) == 3 or cand.score < floor:
-                    break
-                if not any(_same(cand, p, context) for p in picks):
-                    picks.append(cand)
+        most, floor = (3, 0.85) if info.wants_list else (2, self._runner_up)
+        for cand in ranked[1:]:
+            if len(picks) == most or cand.score < ranked[0].score * floor:
+                break
+            if not any(_same(cand, p, context) or _overlap(cand, p) for p in picks):
+                picks.append(cand)
         citations: list[DraftCitation] = []
         parts: list[str] = []
         notices: list[str] = []
@@ -323,6 +327,10 @@ def _date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) -
     elif _NOW.search(info.text):
         notes.append(f"As of {published} ({source}); this may have changed since.")
     return notes
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.article_id == b.article_id and a.quote_start < b.end and b.quote_start < a.end
 
 
 def _same(a: Candidate, b: Candidate, context: AnswerContext) -> bool:

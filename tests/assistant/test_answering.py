@@ -147,3 +147,16 @@ def test_shared_words_without_shared_meaning_are_off_topic():
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "The articles are not about this."
     assert not ExtractiveAnswerer(min_score=0.2, min_similarity=0.1).answer(ctx).refused
+
+
+def test_a_near_tie_shows_both_sentences_and_a_clear_winner_shows_one():
+    first = "The ferry operator blamed the delay on a broken winch at the quay."
+    second = "Harbour staff said a storm warning had also held the ferry back."
+    far = "Harbour cafes stayed open through the long weekend for visitors."
+    question = "Why was the ferry delayed?"
+    tie = context(question, unit(1, 0, 0), {"a": ("Coast Post", [(first, unit(1, 0, 0)), (second, unit(0.99, 0.14, 0))])})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(tie)
+    assert draft.text == f"{first} [1] {second} [2]"
+    clear = context(question, unit(1, 0, 0), {"a": ("Coast Post", [(first, unit(1, 0, 0)), (far, unit(0.3, 0.95, 0))])})
+    assert ExtractiveAnswerer(min_score=0.2).answer(clear).text == f"{first} [1]"
+    assert ExtractiveAnswerer(min_score=0.2, runner_up=1.0).answer(tie).text == f"{first} [1]"
