@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from .question import NUMBER, QuestionInfo, analyse
-from .ranking import Candidate, SentenceRanker, _has, alias_of
+from .ranking import Candidate, SentenceRanker, _has, alias_of, count_figure
 from .types import Passage
 
 __all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]
@@ -206,9 +206,12 @@ class ExtractiveAnswerer:
                 break
             if not any(_same(cand, p, context) or _overlap(cand, p) for p in picks):
                 picks.append(cand)
+        notices: list[str] = []
+        if info.kind == "count" and info.counted:
+            picks, notice = _compare_figures(picks, ranked, set(context.tokenize(info.counted)), context)
+            notices += [notice] if notice else []
         citations: list[DraftCitation] = []
         parts: list[str] = []
-        notices: list[str] = []
         for pick in picks:
             copies = _copies(pick, context)[:2]
             # A wire copy that changes a figure is a disagreement, not a duplicate.
@@ -327,6 +330,37 @@ def _date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) -
     elif _NOW.search(info.text):
         notes.append(f"As of {published} ({source}); this may have changed since.")
     return notes
+
+
+def _compare_figures(
+    picks: list[Candidate], ranked: list[Candidate], counted: set[str], context: AnswerContext
+) -> tuple[list[Candidate], str | None]:
+    """Another article's close sentence giving a different count is shown beside the pick.
+
+    Wire copies are compared at ingest; this catches outlets that wrote the
+    fact in their own words ("25 people were killed" / "27 people died").
+    """
+    def figure(c: Candidate) -> str | None:
+        return count_figure(context.texts[c.article_id][c.start : c.end], counted, context.tokenize)
+
+    def outlet(c: Candidate) -> str:
+        return context.outlets.get(c.article_id) or c.article_id
+
+    lead = picks[0]
+    mine = figure(lead)
+    if not mine:
+        return picks, None
+    for cand in ranked[1:8]:
+        if cand.score < lead.score * 0.85:
+            break
+        theirs = figure(cand)
+        if cand.article_id == lead.article_id or _same(cand, lead, context) or cand.typed < 1.0 or not theirs:
+            continue
+        if theirs != mine:
+            return [lead, cand], f"The articles disagree: {outlet(lead)} gives {mine}; {outlet(cand)} gives {theirs}."
+        if cand in picks and outlet(cand) != outlet(lead):
+            return picks, f"{outlet(lead)} and {outlet(cand)} both give {mine}."
+    return picks, None
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo, content_words
 from .types import Passage
 
-__all__ = ["Candidate", "SentenceRanker", "alias_of", "names_in", "is_anaphoric", "is_place"]
+__all__ = ["Candidate", "SentenceRanker", "alias_of", "count_figure", "names_in", "is_anaphoric", "is_place"]
 
 # Sentences this short are subheads or captions, never an answer on their own.
 _MIN_WORDS = 5
@@ -250,18 +250,26 @@ def _holds_role(sentence: str, role: str, owner: str | None = None) -> bool:
     return False
 
 
-def _count_match(sentence: str, counted: set[str], tokenize) -> float:
-    numbers = [
+def _counts(sentence: str) -> list[re.Match]:
+    return [
         m
         for m in NUMBER.finditer(sentence)
         if not _NOT_COUNT.match(m.group()) and not _CLOCK_AFTER.match(sentence[m.end() :])
     ]
-    if not numbers:
-        return 0.0
-    if not counted:
-        return 1.0
-    for m in numbers:
+
+
+def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:
+    """The number the sentence gives for the counted thing ("25" in "25 people were killed")."""
+    for m in _counts(sentence):
         after = tokenize(" ".join(sentence[m.end() :].split()[:5]))
         if any(_has(t, set(after)) for t in counted):
-            return 1.0
+            return m.group().lower().rstrip(".,")
+    return None
+
+
+def _count_match(sentence: str, counted: set[str], tokenize) -> float:
+    if not _counts(sentence):
+        return 0.0
+    if not counted or count_figure(sentence, counted, tokenize):
+        return 1.0
     return 0.5

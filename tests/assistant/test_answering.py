@@ -160,3 +160,24 @@ def test_a_near_tie_shows_both_sentences_and_a_clear_winner_shows_one():
     clear = context(question, unit(1, 0, 0), {"a": ("Coast Post", [(first, unit(1, 0, 0)), (far, unit(0.3, 0.95, 0))])})
     assert ExtractiveAnswerer(min_score=0.2).answer(clear).text == f"{first} [1]"
     assert ExtractiveAnswerer(min_score=0.2, runner_up=1.0).answer(tie).text == f"{first} [1]"
+
+
+def test_outlets_that_word_a_count_differently_are_compared():
+    # Not wire copies (their vectors are far apart): each outlet wrote its own sentence.
+    ours = "Coastguard officials said 14 fishing boats sank in the storm overnight."
+    theirs = "The storm overnight sank 16 fishing boats off the northern coast, the harbour office said."
+    same = "In the storm overnight 14 fishing boats sank off the northern coast, the harbour office said."
+    question = "How many fishing boats sank in the storm?"
+    differ = context(
+        question, unit(1, 0.2, 0),
+        {"a": ("Coast Post", [(ours, unit(1, 0, 0))]), "b": ("Bay Times", [(theirs, unit(0.8, 0.6, 0))])},
+    )  # fmt: skip
+    draft = ExtractiveAnswerer(min_score=0.2).answer(differ)
+    assert draft.text == f"{ours} [1] {theirs} [2]"
+    assert draft.notice == "The articles disagree: Coast Post gives 14; Bay Times gives 16."
+    agree = context(
+        question, unit(1, 0.2, 0),
+        {"a": ("Coast Post", [(ours, unit(1, 0, 0))]), "b": ("Bay Times", [(same, unit(0.8, 0.6, 0))])},
+    )  # fmt: skip
+    draft = ExtractiveAnswerer(min_score=0.2).answer(agree)
+    assert draft.notice == "Coast Post and Bay Times both give 14."
