@@ -112,10 +112,20 @@ def alias_of(name: str) -> str | None:
     return _seats().get(name)
 
 
+# The last word of a multi-word name that makes it a location ("Elliot Street").
+_LOCATION_WORDS = {
+    "street", "road", "highway", "avenue", "lane", "square", "bridge", "river", "lake", "bay", "island",
+    "islands", "mountains", "valley", "coast", "beach", "harbour", "harbor", "airport", "station",
+    "hospital", "prison", "border", "province", "region", "district", "county", "territory", "strait", "sea",
+}
+
+
 def is_place(name: str) -> bool:
-    """A country, continent or city of over 15,000 people (or such a name's last word)."""
+    """A country, continent or city of over 15,000 people (or such a name's last word),
+    or a named street, river, airport and the like."""
     places = _places()
-    return name in places or name.split()[-1] in places
+    words = name.split()
+    return name in places or words[-1] in places or (len(words) > 1 and words[-1].lower() in _LOCATION_WORDS)
 
 
 class SentenceRanker:
@@ -222,9 +232,20 @@ def _type_match(info: QuestionInfo, sentence: str, speaker_sentence: str, q_name
         # "What is the name of ...?" only by a name.
         return 0.5 if info.kind == "person" and _ATTRIBUTION.search(sentence) else 0.0
     if info.kind == "place":
-        found = [n for n in names_in(sentence) if n.lower() not in q_names]
+        found = [n for n in names_in(_drop_opening_word(sentence)) if n.lower() not in q_names]
         return 1.0 if any(is_place(n) for n in found) else 0.0
     return 0.0
+
+
+def _drop_opening_word(sentence: str) -> str:
+    """A sentence's capitalised first word, unless it starts a longer name.
+
+    The gazetteer holds small towns named like common words ("Police",
+    "Split"); at a sentence's start any word is capitalised, so a lone one
+    there is not read as a place.
+    """
+    m = re.match(r"\s*[“\"']?[A-Z][\w'’-]*(?=\s+[a-z])", sentence)
+    return sentence[m.end() :] if m else sentence
 
 
 # Years ("in 1996") and clock times ("12:30am") are numbers but never counts.

@@ -154,3 +154,17 @@ def test_who_holds_a_role_is_the_name_next_to_the_title_and_its_owner():
         {"a": ("Coast Post", [(other, unit(1, 0, 0)), (holder, unit(0.9, 0.44, 0))])},
     )
     assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(holder)
+
+
+def test_a_named_street_or_river_answers_where():
+    from assistant.ranking import is_place
+
+    assert is_place("Elliot Street") and is_place("Tamar River") and not is_place("Street")
+    street = "Police said the missing boy was found unharmed on Elliot Street."
+    vague = "Police said the missing boy was found unharmed after a search by volunteers."
+    ctx = context(
+        "Where was the missing boy found?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(vague, unit(1, 0, 0)), (street, unit(0.97, 0.24, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(street)
