@@ -223,7 +223,7 @@ class ExtractiveAnswerer:
             for group in groups:
                 markers = []
                 for item in group:
-                    cites.append(DraftCitation(item.article_id, item.quote_start, item.end, item.passage, item.score))
+                    cites.append(DraftCitation(item.article_id, item.quote_start, item.quote_end, item.passage, item.score))
                     markers.append(f"[{len(citations) + len(cites)}]")
                 pieces.append(f"{_quote(group[0], context)} {''.join(markers)}")
             if parts and sum(map(len, parts + pieces)) > self._max_chars:
@@ -300,12 +300,12 @@ def _copies(pick: Candidate, context: AnswerContext) -> list[Candidate]:
         start, end = (int(x) for x in span.split("-"))
         around = [p for p in (*context.passages, *context.pool) if p.article_id == aid and p.start <= start and end <= p.end]
         if aid in context.texts and around:
-            out.append(replace(pick, article_id=aid, start=start, end=end, quote_start=start, passage=around[0]))
+            out.append(replace(pick, article_id=aid, start=start, end=end, quote_start=start, quote_end=end, passage=around[0]))
     return out
 
 
 def _quote(item: Candidate, context: AnswerContext) -> str:
-    return context.texts[item.article_id][item.quote_start : item.end]
+    return context.texts[item.article_id][item.quote_start : item.quote_end]
 
 
 def _figures(item: Candidate, context: AnswerContext) -> frozenset[str]:
@@ -364,7 +364,7 @@ def _compare_figures(
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:
-    return a.article_id == b.article_id and a.quote_start < b.end and b.quote_start < a.end
+    return a.article_id == b.article_id and a.quote_start < b.quote_end and b.quote_start < a.quote_end
 
 
 def _same(a: Candidate, b: Candidate, context: AnswerContext) -> bool:

@@ -33,6 +33,8 @@ _ANAPHORA = re.compile(
     r"^(?:[“\"][^”\"]*[”\"],?\s*)?(he|she|they)\b|\b(he|she|they)\s+(said|says|added|told|claimed|warned|stated|noted|argued)\b",
     re.I,
 )
+# A sentence of quoted words closed by "he said": it carries on the sentence before.
+_CONTINUES = re.compile(r"^[“\"][^”\"]+[”\"],?\s+(he|she|they)\s+(said|says|added|told)\b", re.I)
 _ATTRIBUTION = re.compile(
     r"\b(said|says|told|warned|announced|claimed|accused|stated|added|urged|called|denied|condemned|confirmed)\b", re.I
 )
@@ -51,12 +53,14 @@ _COMMON = {
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A scored sentence; ``quote_start`` < ``start`` when the quote must
-    include the sentence before it to name who is speaking."""
+    include the sentence before it to name who is speaking, ``quote_end`` >
+    ``end`` when the next sentence is the speaker's own words."""
 
     article_id: str
     start: int
     end: int
     quote_start: int
+    quote_end: int
     vector: np.ndarray
     passage: Passage
     score: float
@@ -173,7 +177,13 @@ class SentenceRanker:
                     + 0.02 / (rank + 1)
                 )
                 quote_start = sentences[i - 1][0] if speaker_named else start
-                out.append(Candidate(passage.article_id, start, end, quote_start, vec, passage, score, typed, semantic))
+                after = sentences[i + 1] if i + 1 < len(sentences) else None
+                # "X says the plan is easy. 'Don't ...,' he said.": the quote is what X said.
+                goes_on = after and _ATTRIBUTION.search(sentence) and _CONTINUES.search(text[after[0] : after[1]])
+                quote_end = after[1] if goes_on else end
+                out.append(
+                    Candidate(passage.article_id, start, end, quote_start, quote_end, vec, passage, score, typed, semantic)
+                )
         out.sort(key=lambda c: -c.score)
         return out
 

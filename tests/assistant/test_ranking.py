@@ -168,3 +168,18 @@ def test_a_named_street_or_river_answers_where():
         {"a": ("Coast Post", [(vague, unit(1, 0, 0)), (street, unit(0.97, 0.24, 0))])},
     )
     assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(street)
+
+
+def test_the_speakers_own_words_after_a_says_sentence_are_part_of_the_quote():
+    says = "Harbour master Tom Reed says his plan for the pier is simple."
+    words = "“Fix the pilings first and open the north end by June,” he said."
+    later = "The harbour office will publish the tender next week for builders."
+    ctx = context(
+        "What is Tom Reed's plan for the pier?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(says, unit(1, 0, 0)), (words, unit(0.2, 0.98, 0)), (later, unit(0, 0, 1))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.text == f"{says} {words} [1]"
+    cited = draft.citations[0]
+    assert ctx.texts["a"][cited.start : cited.end] == f"{says} {words}"
