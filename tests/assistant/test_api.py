@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_answer_to_dict_is_json_safe_and_complete(seeded):
     assert set(data["citations"][0]) == {
         "n", "article_id", "title", "outlet", "published", "source", "quote", "start", "end", "passage", "score"
     }
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         answer.text = "changed"  # type: ignore[misc]
 
 

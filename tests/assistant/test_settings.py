@@ -1,3 +1,4 @@
+import pydantic
 import pytest
 
 from assistant import Settings, SettingsError, load_settings
@@ -36,5 +37,20 @@ def test_overlap_must_be_below_size(monkeypatch):
 
 def test_settings_are_frozen():
     s = Settings()
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         s.top_k = 3  # type: ignore[misc]
+
+
+def test_the_readme_table_lists_every_setting_with_its_default():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `ASSISTANT_(\w+)` \| ([^|]+?) \|", readme, re.M))
+    fields = Settings.model_fields
+    assert {name.lower() for name in rows} == set(fields)
+    for name, documented in rows.items():
+        default = fields[name.lower()].default
+        if isinstance(default, (bool, int, float, str)) and default is not None:
+            shown = str(default).lower() if isinstance(default, bool) else str(default)
+            assert documented.strip("` ") == shown, f"README says ASSISTANT_{name} defaults to {documented}"
