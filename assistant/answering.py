@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from .question import NUMBER, QuestionInfo, analyse
-from .ranking import Candidate, SentenceRanker, _has, alias_of, count_figure
+from .ranking import Candidate, SentenceRanker, alias_of, count_figure, has_term
 from .types import Passage
 
 __all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]
@@ -93,8 +93,9 @@ class ExtractiveAnswerer:
     """Picks the sentences that answer the question and quotes them.
 
     Sentences are ranked by ``SentenceRanker`` (meaning, words, answer type).
-    It refuses when the question names something the articles never
-    mention, when no sentence's meaning comes within ``min_similarity`` of
+    Only sentences from articles that mention everything the question names
+    may answer it.  It refuses when the question names something the articles
+    never mention, when no sentence's meaning comes within ``min_similarity`` of
     the question's, when the best sentence scores under ``min_score``, or when the
     question asks for a figure, date or name and no close sentence has one.
     """
@@ -135,10 +136,18 @@ class ExtractiveAnswerer:
             missing = self._unknown_names(info, sub)
             ranked = self._ranker.rank(info, sub)
             if self._grounded and not missing:
-                ranked = _about_named(ranked, info, sub)
-            ranked_parts.append((info, ranked, missing, sub))
+                grounded = _about_named(ranked, info, sub)
+                if ranked and not grounded:
+                    names = " or ".join(info.names)
+                    ranked_parts.append((info, [], [], sub, f"No retrieved passage that mentions {names} answers this."))
+                    continue
+                ranked = grounded
+            ranked_parts.append((info, ranked, missing, sub, None))
         t1 = time.perf_counter()
-        drafts = [self._compose(info, ranked, missing, sub) for info, ranked, missing, sub in ranked_parts]
+        drafts = [
+            Draft(REFUSAL, (), True, refusal) if refusal else self._compose(info, ranked, missing, sub)
+            for info, ranked, missing, sub, refusal in ranked_parts
+        ]
         draft = drafts[0] if len(drafts) == 1 else _merge(parts, drafts)
         t2 = time.perf_counter()
         return replace(draft, timings_ms={"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000})
@@ -287,7 +296,7 @@ def _about_named(ranked: list[Candidate], info: QuestionInfo, context: AnswerCon
         terms = vocab.get(cand.article_id)
         if terms is None:
             terms = vocab[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
-        if all(any(alt and all(_has(t, terms) for t in alt) for alt in need) for need in needs):
+        if all(any(alt and all(has_term(t, terms) for t in alt) for alt in need) for need in needs):
             keep.append(cand)
     return keep
 

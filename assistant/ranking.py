@@ -23,7 +23,7 @@ import numpy as np
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo, content_words
 from .types import Passage
 
-__all__ = ["Candidate", "SentenceRanker", "alias_of", "count_figure", "names_in", "is_anaphoric", "is_place"]
+__all__ = ["Candidate", "SentenceRanker", "alias_of", "count_figure", "has_term", "names_in", "is_anaphoric", "is_place"]
 
 # Sentences this short are subheads or captions, never an answer on their own.
 _MIN_WORDS = 5
@@ -205,12 +205,12 @@ def _weights(q_terms, aliases, lexicon) -> dict[str, float]:
 
 
 def _credit(term: str, terms: set[str], prev_terms: set[str], context_weight: float, aliases=None) -> float:
-    if _has(term, terms) or any(alt and all(_has(a, terms) for a in alt) for alt in (aliases or {}).get(term, ())):
+    if has_term(term, terms) or any(alt and all(has_term(a, terms) for a in alt) for alt in (aliases or {}).get(term, ())):
         return 1.0
-    return context_weight if prev_terms and _has(term, prev_terms) else 0.0
+    return context_weight if prev_terms and has_term(term, prev_terms) else 0.0
 
 
-def _has(term: str, terms: set[str]) -> bool:
+def has_term(term: str, terms: set[str]) -> bool:
     """Exact stem, or one stem a prefix of the other ("azerbaijan"/"azerbaijani")."""
     if term in terms:
         return True
@@ -293,7 +293,7 @@ def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:
     """The number the sentence gives for the counted thing ("25" in "25 people were killed")."""
     for m in _counts(sentence):
         after = tokenize(" ".join(sentence[m.end() :].split()[:5]))
-        if any(_has(t, set(after)) for t in counted):
+        if any(has_term(t, set(after)) for t in counted):
             return m.group().lower().rstrip(".,")
     return None
 

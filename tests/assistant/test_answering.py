@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -181,3 +182,17 @@ def test_outlets_that_word_a_count_differently_are_compared():
     )  # fmt: skip
     draft = ExtractiveAnswerer(min_score=0.2).answer(agree)
     assert draft.notice == "Coast Post and Bay Times both give 14."
+
+
+def test_when_no_article_naming_the_subject_is_retrieved_the_refusal_says_so():
+    other = "Officials said 30 people were hurt in the warehouse fire."
+    named = "The Kessel fire service opened a new station in the valley."
+    ctx = context(
+        "How many people were hurt in the Kessel blaze?",
+        unit(1, 0, 0),
+        {"b": ("Bay Times", [(other, unit(1, 0, 0))])},
+    )
+    # "Kessel" is known to the corpus (another, unretrieved article names it).
+    ctx = replace(ctx, lexicon=Lexicon([other, named]))
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "No retrieved passage that mentions Kessel answers this."

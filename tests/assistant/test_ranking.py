@@ -79,10 +79,10 @@ def test_a_question_about_the_present_is_dated():
 
 
 def test_a_demonym_matches_its_country():
-    from assistant.ranking import _has
+    from assistant.ranking import has_term
 
-    assert _has("freedonia", {"freedonian", "armi"})
-    assert not _has("port", {"portion"})
+    assert has_term("freedonia", {"freedonian", "armi"})
+    assert not has_term("port", {"portion"})
 
 
 def test_a_two_part_question_answers_the_part_it_can_and_names_the_rest():
