@@ -118,6 +118,9 @@ _NOT_NAMES = {
 }
 
 
+_COMPASS = re.compile(r"(?:North|South|East|West)(?:ern)?", re.I)
+
+
 def _names(question: str) -> list[str]:
     names = []
     for m in NAME_RUN.finditer(question):
@@ -129,6 +132,9 @@ def _names(question: str) -> list[str]:
         if m.start() == 0 and len(m.group().split()) == 1 and re.match(r"\s+[a-z]", question[m.end() :]):
             words = []
         words = [re.sub(r"[’']s$", "", w) for w in words]
+        # "Western leaders" names a camp, not something an article must spell out.
+        if len(words) == 1 and _COMPASS.fullmatch(words[0]):
+            words = []
         if words:
             names.append(" ".join(words))
     return names

@@ -25,6 +25,8 @@ def test_months_imperatives_and_possessives_are_not_names():
     assert analyse("What happened on 4 March?").names == ()
     assert analyse("Summarise the council's decision.").names == ()
     assert analyse("What did Freedonia's leader say?").names == ("Freedonia",)
+    assert analyse("What did Western leaders say?").names == ()
+    assert analyse("What did South Freedonia say?").names == ("South Freedonia",)
 
 
 def test_names_skip_question_words():
