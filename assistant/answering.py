@@ -194,11 +194,13 @@ class ExtractiveAnswerer:
             return Draft(REFUSAL, (), True, "The articles are not about this.")
         if ranked[0].score < self._min_score:
             return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
-        if self._require_type and info.kind in _KIND_WORD and not info.wants_list:
+        typed_only = self._require_type and info.kind in _KIND_WORD and not info.wants_list
+        need = 1.0 if info.kind == "count" and info.counted else 0.5
+        if typed_only:
             # The best sentence that holds a figure/name/date, if one is close
             # to the top; none close means the articles don't say.
             close = [c for c in ranked[:5] if c.score >= ranked[0].score * 0.85]
-            typed = [c for c in close if c.typed >= (1.0 if info.kind == "count" and info.counted else 0.5)]
+            typed = [c for c in close if c.typed >= need]
             if not typed:
                 return Draft(
                     REFUSAL, (), True,
@@ -213,6 +215,8 @@ class ExtractiveAnswerer:
         for cand in ranked[1:]:
             if len(picks) == most or cand.score < ranked[0].score * floor:
                 break
+            if typed_only and cand.typed < need:
+                continue  # "it was not clear how many" is no second answer to "how many"
             if not any(_same(cand, p, context) or _overlap(cand, p) for p in picks):
                 picks.append(cand)
         notices: list[str] = []

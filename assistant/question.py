@@ -36,7 +36,10 @@ NUMBER = re.compile(
 )
 DATE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|yesterday|today|tomorrow|\d{4})\b",
+    r"august|september|october|november|december|yesterday|today|tomorrow|tonight|overnight|\d{4})\b"
+    # news copy dates events relative to others or to the day of writing
+    r"|\b(?:hours|days|weeks|months|years|minutes)\s+(?:after|before|later|earlier|ago)\b"
+    r"|\b(?:last|this|next|earlier this|later this)\s+(?:week|month|year|morning|afternoon|evening|weekend)\b",
     re.I,
 )
 # A run of capitalised words, allowing short joiners ("Ministry of Defence").

@@ -183,3 +183,21 @@ def test_the_speakers_own_words_after_a_says_sentence_are_part_of_the_quote():
     assert draft.text == f"{says} {words} [1]"
     cited = draft.citations[0]
     assert ctx.texts["a"][cited.start : cited.end] == f"{says} {words}"
+
+
+def test_a_time_relative_to_another_event_answers_when():
+    sentence = "The council closed the pier hours after the storm damaged its pilings."
+    ctx = context("When did the council close the pier?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert not draft.refused and draft.text.startswith(sentence)
+
+
+def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
+    count = "Officials said 14 fishing boats sank in the storm on the coast."
+    unclear = "It was not clear how many fishing boats sank in the storm on the coast."
+    ctx = context(
+        "How many fishing boats sank in the storm?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(count, unit(1, 0, 0)), (unclear, unit(1, 0.05, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{count} [1]"
