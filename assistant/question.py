@@ -61,8 +61,13 @@ class QuestionInfo:
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[A-Za-z][\w'’-]*\s*){1,3})", re.I)
 
 
-# "how many hostages did X take": the counted thing ends where the verb phrase starts.
-_AUXILIARY = re.compile(r"\b(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can)\b", re.I)
+# "how many hostages did X take", "how many people died on ...": the counted
+# thing ends where the verb phrase starts (an auxiliary, a past tense, a preposition).
+_AUXILIARY = re.compile(
+    r"\b(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|on|in|at|over|during|for|from|"
+    r"since|by|with)\b|(?<=\s)\w+ed\b",
+    re.I,
+)
 
 
 # "How many others ...": the thing counted is named elsewhere, any count will do.
@@ -121,6 +126,11 @@ _NOT_NAMES = {
 }
 
 
+_TITLES = {
+    "prime", "minister", "president", "premier", "chancellor", "secretary", "foreign", "defence", "defense",
+    "general", "governor", "senator", "king", "queen", "chief", "deputy", "vice", "attorney", "treasurer",
+    "mayor", "government", "federal", "opposition", "leader", "commissioner", "ambassador", "spokesman",
+}
 _COMPASS = re.compile(r"(?:North|South|East|West)(?:ern)?", re.I)
 
 
@@ -135,8 +145,9 @@ def _names(question: str) -> list[str]:
         if m.start() == 0 and len(m.group().split()) == 1 and re.match(r"\s+[a-z]", question[m.end() :]):
             words = []
         words = [re.sub(r"[’']s$", "", w) for w in words]
-        # "Western leaders" names a camp, not something an article must spell out.
-        if len(words) == 1 and _COMPASS.fullmatch(words[0]):
+        # "Western leaders" names a camp, and "the Prime Minister" an office:
+        # neither is something an article must spell out in those words.
+        if (len(words) == 1 and _COMPASS.fullmatch(words[0])) or all(w.lower() in _TITLES for w in words):
             words = []
         if words:
             names.append(" ".join(words))

@@ -260,6 +260,8 @@ def _drop_opening_word(sentence: str) -> str:
 
 # Years ("in 1996") and clock times ("12:30am") are numbers but never counts.
 _NOT_COUNT = re.compile(r"^(1[89]|20)\d\d$|^\d{1,2}[:.]\d\d$")
+# "a 45-year-old man", "a 20-month-old boy": ages, not counts.
+_AGE_AFTER = re.compile(r"^[\s-]*(?:year|month|week|day)s?[\s-]*old\b", re.I)
 _CLOCK_AFTER = re.compile(r"^(:\d\d)?\s?(am|pm|a\.m\.|p\.m\.)|^:\d\d", re.I)
 
 
@@ -285,7 +287,9 @@ def _counts(sentence: str) -> list[re.Match]:
     return [
         m
         for m in NUMBER.finditer(sentence)
-        if not _NOT_COUNT.match(m.group()) and not _CLOCK_AFTER.match(sentence[m.end() :])
+        if not _NOT_COUNT.match(m.group())
+        and not _CLOCK_AFTER.match(sentence[m.end() :])
+        and not _AGE_AFTER.match(sentence[m.end() :])
     ]
 
 

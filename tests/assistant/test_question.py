@@ -26,6 +26,8 @@ def test_months_imperatives_and_possessives_are_not_names():
     assert analyse("Summarise the council's decision.").names == ()
     assert analyse("What did Freedonia's leader say?").names == ("Freedonia",)
     assert analyse("What did Western leaders say?").names == ()
+    assert analyse("What did the Prime Minister say?").names == ()
+    assert analyse("What did Prime Minister Ann Lee say?").names == ("Prime Minister Ann Lee",)
     assert analyse("What did South Freedonia say?").names == ("South Freedonia",)
 
 
@@ -49,6 +51,8 @@ def test_list_questions(question, wants):
         ("How many people were hurt in the fire?", "people"),
         ("How many fishing boats sank?", "fishing boats sank"),
         ("How many others were moved to the hall?", None),
+        ("How many people died on the roads over the holiday?", "people"),
+        ("How many sailors rescued by the navy were hurt?", "sailors"),
         ("Who chairs the committee?", None),
     ],
 )

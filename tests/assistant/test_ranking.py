@@ -201,3 +201,12 @@ def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
         {"a": ("Coast Post", [(count, unit(1, 0, 0)), (unclear, unit(1, 0.05, 0))])},
     )
     assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{count} [1]"
+
+
+def test_an_age_is_not_a_count():
+    sentence = "A 45-year-old man died when his car left the coast road on Sunday."
+    ctx = context(
+        "How many people died on the coast road?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
