@@ -17,6 +17,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
 from .ranking import Candidate, SentenceRanker, alias_of, count_figure, has_term
 from .types import Passage
@@ -51,6 +52,9 @@ class AnswerContext:
     # every retrieved candidate, before reranking cut them to ``passages``:
     # a wire copy is cited from here even when diversifying dropped it
     pool: Sequence[Passage] = ()
+    # (article id, start, end) of quotes earlier answers in the conversation
+    # gave for this same question: "What else?" wants something new
+    already_cited: frozenset[tuple[str, int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +133,18 @@ class ExtractiveAnswerer:
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()
         parts = split_parts(context.question)
+        parts = parts[:1] + [resolve_in_part(part, parts[0]) for part in parts[1:]]
         ranked_parts = []
         for part in parts:
             info = analyse(part)
             sub = replace(context, question=part)
             missing = self._unknown_names(info, sub)
             ranked = self._ranker.rank(info, sub)
+            if context.already_cited and ranked:
+                ranked = [c for c in ranked if not _said_before(c, context.already_cited)]
+                if not ranked:
+                    ranked_parts.append((info, [], [], sub, "The articles say nothing more on this than the answers above."))
+                    continue
             if self._grounded and not missing:
                 grounded = _about_named(ranked, info, sub)
                 if ranked and not grounded:
@@ -374,6 +384,10 @@ def _compare_figures(
         if cand in picks and outlet(cand) != outlet(lead):
             return picks, f"{outlet(lead)} and {outlet(cand)} both give {mine}."
     return picks, None
+
+
+def _said_before(c: Candidate, cited: frozenset[tuple[str, int, int]]) -> bool:
+    return any(aid == c.article_id and start < c.quote_end and c.quote_start < end for aid, start, end in cited)
 
 
 def _overlap(a: Candidate, b: Candidate) -> bool:

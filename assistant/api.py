@@ -19,7 +19,7 @@ from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsInd
 from vectorstore.loading import load_paths
 
 from .answering import REFUSAL, AnswerContext, Answerer, Draft, ExtractiveAnswerer
-from .conversation import rewrite_follow_up
+from .conversation import asks_for_more, rewrite_follow_up
 from .errors import (
     ArticleNotFoundError,
     IndexMismatchError,
@@ -192,6 +192,12 @@ class Assistant:
         filters = _filters(outlet, since, until)
         rewritten = rewrite_follow_up(question, history)
         context = self._context(rewritten, top_k or self.settings.top_k, filters)
+        if history and asks_for_more(question):
+            said = {
+                (c.article_id, c.start, c.end) for _, before in history if before.rewritten_question == rewritten
+                for c in before.citations
+            }  # fmt: skip
+            context = replace(context, already_cited=frozenset(said))
         t1 = time.perf_counter()
         draft = self._answerer.answer(context)
         citations = self._validate(draft)

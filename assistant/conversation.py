@@ -9,13 +9,20 @@ from .question import analyse
 from .ranking import is_place, names_in
 from .types import Answer
 
-__all__ = ["rewrite_follow_up"]
+__all__ = ["asks_for_more", "resolve_in_part", "rewrite_follow_up"]
 
 _PERSONAL = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.I)
 _NEUTER = re.compile(r"\b(it|its)\b", re.I)
 _POSSESSIVE = {"his", "her", "their", "its"}
 _FOLLOW_ON = re.compile(r"^\s*(and|also|so|what about|how about|what else)\b[\s,]*", re.I)
 _MIN_WORDS_ALONE = 4
+_WH = re.compile(r"^\s*(who|whom|what|when|where|why|how|which)\b", re.I)
+_MORE = re.compile(r"^\s*(?:and\s+|so\s+)?what else\b", re.I)
+
+
+def asks_for_more(question: str) -> bool:
+    """"What else?": the same question again, wanting what wasn't said yet."""
+    return bool(_MORE.match(question))
 
 
 def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> str:
@@ -26,7 +33,8 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
       the previous question, or the person or place that answered it
       ("Which country backs X?" → "its" is the country in the answer).
     * "And the council?" (too short to stand alone) is joined to the
-      previous question.
+      previous question; "Who won?" (short, but a question of its own) gets
+      the previous question in brackets.
     * A question that names nothing is about the previous turn's subject:
       that subject is added in brackets, for retrieval to find the article.
     A question that stands alone and names its subject is returned unchanged
@@ -43,11 +51,12 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
         return prev
     person, thing = _referents(prev, prev_answer)
     for pattern, referent in ((_PERSONAL, person), (_NEUTER, thing)):
-        m = pattern.search(rest)
-        if m and referent:
-            name = referent + ("'s" if m.group().lower() in _POSSESSIVE else "")
-            resolved = rest[: m.start()] + name + rest[m.end() :]
-            return resolved[0].upper() + resolved[1:]
+        resolved = _substitute(rest, pattern, referent)
+        if resolved:
+            return resolved
+    if len(rest.split()) < _MIN_WORDS_ALONE and _WH.match(rest):
+        # "Who won?" is a whole question, about what the previous one asked.
+        return f"{rest[0].upper() + rest[1:]} ({prev.rstrip(' ?')})"
     if len(rest.split()) < _MIN_WORDS_ALONE:
         # "And Germany?" after "What did France say?": swap the subject.
         new_names, old_names = analyse(rest).names, analyse(prev).names
@@ -58,6 +67,22 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
     if not analyse(rest).names and (thing or person):
         return f"{rest} ({thing or person})"
     return rest
+
+
+def resolve_in_part(part: str, first_part: str) -> str:
+    """"Who is X, and when will he ...?": the later part's pronoun is the first part's person."""
+    names = analyse(first_part).names
+    person = next((n for n in names if len(n.split()) >= 2), None)
+    return _substitute(part, _PERSONAL, person) or part
+
+
+def _substitute(text: str, pattern: re.Pattern, referent: str | None) -> str | None:
+    m = pattern.search(text)
+    if not (m and referent):
+        return None
+    name = referent + ("'s" if m.group().lower() in _POSSESSIVE else "")
+    resolved = text[: m.start()] + name + text[m.end() :]
+    return resolved[0].upper() + resolved[1:]
 
 
 def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:

@@ -196,3 +196,19 @@ def test_when_no_article_naming_the_subject_is_retrieved_the_refusal_says_so():
     ctx = replace(ctx, lexicon=Lexicon([other, named]))
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "No retrieved passage that mentions Kessel answers this."
+
+
+def test_what_else_skips_what_earlier_answers_quoted():
+    first = "The ferry operator blamed the delay on a broken winch at the quay."
+    second = "Harbour staff said a storm warning had also held the ferry back."
+    ctx = context(
+        "Why was the ferry delayed?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(first, unit(1, 0, 0)), (second, unit(0.8, 0.6, 0))])},
+    )
+    quoted = ("a", 0, len(first))
+    draft = ExtractiveAnswerer(min_score=0.2).answer(replace(ctx, already_cited=frozenset({quoted})))
+    assert draft.text == f"{second} [1]"
+    both = frozenset({quoted, ("a", len(first) + 1, len(first) + 1 + len(second))})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(replace(ctx, already_cited=both))
+    assert draft.refused and draft.notice == "The articles say nothing more on this than the answers above."

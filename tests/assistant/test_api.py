@@ -72,6 +72,16 @@ def test_follow_up_uses_the_history(seeded):
     assert not follow.refused
 
 
+def test_what_else_never_repeats_a_quote(seeded):
+    history = []
+    for question in ["Who is Hikmet Hajiyev?", "What else?", "What else?"]:
+        answer = seeded.ask(question, history=history)
+        history.append((question, answer))
+    quotes = [(c.article_id, c.start) for _, a in history for c in a.citations]
+    assert len(quotes) == len(set(quotes))
+    assert history[1][1].rewritten_question == "Who is Hikmet Hajiyev?"
+
+
 def test_filters_limit_the_articles(seeded):
     only = seeded.ask("How many military posts did Azerbaijan say it seized?", outlet="yemen details")
     assert {c.article_id for c in only.citations} == {"001_151552ea4d882762"}

@@ -55,3 +55,26 @@ def test_and_with_a_full_question_stands_alone():
 
 def test_no_history_means_no_rewrite():
     assert rewrite_follow_up("  What did he say? ", ()) == "What did he say?"
+
+
+def test_a_short_question_of_its_own_carries_the_subject_instead_of_joining():
+    history = [("Who did Freedonia play in the final?", answer("Who did Freedonia play in the final?"))]
+    assert rewrite_follow_up("Who won?", history) == "Who won? (Who did Freedonia play in the final)"
+    history = [("What did the union demand?", answer("What did the union demand?"))]
+    assert rewrite_follow_up("Why?", history) == "Why? (What did the union demand)"
+
+
+def test_what_else_asks_for_more():
+    from assistant.conversation import asks_for_more
+
+    assert asks_for_more("What else?") and asks_for_more("And what else did she say?")
+    assert not asks_for_more("What did she say?")
+
+
+def test_a_later_part_of_a_two_part_question_resolves_its_pronoun():
+    from assistant.conversation import resolve_in_part
+
+    assert resolve_in_part("when will he appear in court?", "What is Tom Reed charged with?") == (
+        "When will Tom Reed appear in court?"
+    )
+    assert resolve_in_part("when did the strike end?", "Who is Ann Lee?") == "when did the strike end?"
