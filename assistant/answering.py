@@ -17,9 +17,10 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .answer_types import alias_of, count_figure, has_term
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
-from .ranking import Candidate, SentenceRanker, alias_of, count_figure, has_term
+from .ranking import Candidate, SentenceRanker
 from .types import Passage
 
 __all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .answer_types import is_place, names_in
 from .question import analyse
-from .ranking import is_place, names_in
 from .types import Answer
 
 __all__ = ["asks_for_more", "resolve_in_part", "rewrite_follow_up"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import ExtractiveAnswerer
-from assistant.ranking import is_anaphoric, names_in
+from assistant.answer_types import names_in
+from assistant.ranking import is_anaphoric
 
 from .test_answering import context, unit
 
@@ -79,7 +80,7 @@ def test_a_question_about_the_present_is_dated():
 
 
 def test_a_demonym_matches_its_country():
-    from assistant.ranking import has_term
+    from assistant.answer_types import has_term
 
     assert has_term("freedonia", {"freedonian", "armi"})
     assert not has_term("port", {"portion"})
@@ -157,7 +158,7 @@ def test_who_holds_a_role_is_the_name_next_to_the_title_and_its_owner():
 
 
 def test_a_named_street_or_river_answers_where():
-    from assistant.ranking import is_place
+    from assistant.answer_types import is_place
 
     assert is_place("Elliot Street") and is_place("Tamar River") and not is_place("Street")
     street = "Police said the missing boy was found unharmed on Elliot Street."
