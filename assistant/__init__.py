@@ -5,7 +5,8 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
-from .answering import Answerer, AnswerContext, Draft, DraftCitation, ExtractiveAnswerer
+from .answerer import AnswerContext, Answerer, Draft, DraftCitation
+from .answering import ExtractiveAnswerer
 from .api import Assistant, Progress, ask
 from .errors import (
     ArticleNotFoundError,

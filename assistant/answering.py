@@ -1,10 +1,7 @@
-"""Answerers: the interface, and the default extractive answerer (no LLM).
+"""The default answerer: extractive, no LLM; quotes the sentences that answer.
 
-An answerer gets the retrieved passages plus what was computed at ingest
-(sentence spans and vectors, term statistics) and returns a ``Draft``.  The
-``Assistant`` turns the draft into an ``Answer`` only after checking every
-citation against the stored article text, so no answerer (extractive now, an
-LLM later) can cite a passage that isn't there.
+It implements the ``Answerer`` interface of ``answerer.py``; an LLM answerer
+will be a second implementation of the same interface.
 """
 
 from __future__ import annotations
@@ -12,80 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol, Sequence, runtime_checkable
-
-import numpy as np
+from dataclasses import replace
 
 from .answer_types import alias_of, count_figure, has_term
+from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
 from .ranking import Candidate, SentenceRanker
 from .types import Passage
 
-__all__ = ["Answerer", "AnswerContext", "Draft", "DraftCitation", "ExtractiveAnswerer", "Lexicon"]
+__all__ = ["ExtractiveAnswerer", "split_parts"]
 
 
-class Lexicon(Protocol):
-    """Term statistics of the stored chunks (the BM25 index provides them)."""
-
-    def idf(self, term: str) -> float: ...
-
-    def knows(self, term: str) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerContext:
-    """Everything an answerer may use; built once per question by the Assistant."""
-
-    question: str
-    passages: Sequence[Passage]
-    query_vector: np.ndarray
-    # article id -> [(start, end, vector)] for every sentence of that article
-    sentences: dict[str, list[tuple[int, int, np.ndarray]]]
-    texts: dict[str, str]  # article id -> cleaned text
-    lexicon: Lexicon
-    tokenize: Callable[[str], list[str]]
-    outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
-    published: dict[str, str | None] = field(default_factory=dict)  # article id -> YYYY-MM-DD
-    # sentence id ("{article_id}:{start}-{end}") -> its wire copies in other articles, found at ingest
-    copies: dict[str, list[str]] = field(default_factory=dict)
-    # every retrieved candidate, before reranking cut them to ``passages``:
-    # a wire copy is cited from here even when diversifying dropped it
-    pool: Sequence[Passage] = ()
-    # (article id, start, end) of quotes earlier answers in the conversation
-    # gave for this same question: "What else?" wants something new
-    already_cited: frozenset[tuple[str, int, int]] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class DraftCitation:
-    """A claim's source as an answerer states it; validated before use."""
-
-    article_id: str
-    start: int
-    end: int
-    passage: Passage
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    text: str  # with [n] markers, n indexing ``citations`` from 1
-    citations: tuple[DraftCitation, ...]
-    refused: bool
-    notice: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-@runtime_checkable
-class Answerer(Protocol):
-    name: str
-
-    def answer(self, context: AnswerContext) -> Draft: ...
-
-
-REFUSAL = "The articles don't answer this question."
 
 _KIND_WORD = {"count": "figure", "date": "date", "person": "name", "name": "name", "place": "place"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -18,7 +18,8 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsIndex
 from vectorstore.loading import load_paths
 
-from .answering import REFUSAL, AnswerContext, Answerer, Draft, ExtractiveAnswerer
+from .answerer import REFUSAL, AnswerContext, Answerer, Draft
+from .answering import ExtractiveAnswerer
 from .conversation import asks_for_more, rewrite_follow_up
 from .errors import (
     ArticleNotFoundError,

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import AssistantError, Assistant, UserError, __version__, load_settings
+from . import Assistant, AssistantError, UserError, __version__, load_settings
 
 app = typer.Typer(
     add_completion=False,
