@@ -27,6 +27,7 @@ from .errors import (
     InvalidInputError,
     StoreError,
 )
+from .question import statement_form
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
 from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
@@ -235,7 +236,7 @@ class Assistant:
         context = AnswerContext(
             question=question,
             passages=[p for p in passages if p.article_id in texts],
-            query_vector=self._embed_query(question),
+            query_vector=self._sentence_query_vector(question),
             sentences=index.chroma.sentences_of(list(texts)),
             texts=texts,
             lexicon=index.bm25,
@@ -248,6 +249,18 @@ class Assistant:
         if rerank:
             context = replace(context, passages=self._answerer.rerank(context, top_k))
         return context
+
+    def _sentence_query_vector(self, question: str) -> np.ndarray:
+        """The mean of the question's vector and its statement form's, for ranking sentences.
+
+        Measured on the dev split: answer sentences rank higher against the
+        mean than against the question alone (see the commit adding this).
+        """
+        statement = statement_form(question)
+        if statement == question:
+            return self._embed_query(question)
+        mean = self._embed_query(question) + self._embed_query(statement)
+        return mean / np.linalg.norm(mean)
 
     def _get_retriever(self) -> Retriever:
         if self._retriever is None:

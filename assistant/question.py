@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["QuestionInfo", "analyse", "content_words", "NUMBER", "DATE", "NAME_RUN"]
+__all__ = ["QuestionInfo", "analyse", "content_words", "statement_form", "NUMBER", "DATE", "NAME_RUN"]
 
 _WH_TYPES = [
     (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
@@ -152,6 +152,20 @@ def _names(question: str) -> list[str]:
         if words:
             names.append(" ".join(words))
     return names
+
+
+_WH_OPENING = re.compile(
+    r"^\s*(?:how many|how much|what|which|who|whom|whose|when|where|why|how)\s+"
+    r"(?:(?:is|are|was|were|did|do|does|has|have|had|will|would)\s+)?",
+    re.I,
+)
+
+
+def statement_form(question: str) -> str:
+    """The question without its opening question words: "Where was the boy
+    found?" -> "the boy found".  Its vector sits nearer the sentences that
+    answer than the question's own does."""
+    return _WH_OPENING.sub("", question).rstrip(" ?") or question
 
 
 def content_words(question: str) -> list[str]:

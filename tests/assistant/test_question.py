@@ -73,3 +73,18 @@ def test_the_counted_thing_stops_at_the_verb(question, counted):
 def test_who_is_the_role_of_someone(question, role, owner):
     info = analyse(question)
     assert (info.role, info.role_of) == (role, owner)
+
+
+@pytest.mark.parametrize(
+    "question,statement",
+    [
+        ("Where was the missing boy found?", "the missing boy found"),
+        ("How many fishing boats sank?", "fishing boats sank"),
+        ("Who chairs the committee?", "chairs the committee"),
+        ("The ferry was late?", "The ferry was late"),
+    ],
+)
+def test_statement_form_drops_the_question_words(question, statement):
+    from assistant.question import statement_form
+
+    assert statement_form(question) == statement
