@@ -129,32 +129,36 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
     assert not ExtractiveAnswerer(min_score=0.2, grounded=False).answer(ctx).refused
 
 
-def test_years_and_clock_times_are_not_counts():
-    sentence = "The gang was jailed for the 1996 raid that began at 10:30am at the bank."
-    ctx = context(
-        "How many hostages did the gang take in the raid?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
-    )
-    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
-    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+NO_FIGURE = "The articles discuss this but give no figure that answers it."
 
 
-def test_a_count_needs_its_number_next_to_the_counted_thing():
-    sentence = "The storm reached force nine on the coast as police freed the hostages."
-    ctx = context(
-        "How many hostages were freed?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).refused
+def answer_from(question, *sentences, **options):
+    """Answer ``question`` from one article of (sentence, vector) pairs, the question's vector (1, 0, 0)."""
+    ctx = context(question, unit(1, 0, 0), {"a": ("Coast Post", list(sentences))})
+    return ExtractiveAnswerer(**{"min_score": 0.2, **options}).answer(ctx)
+
+
+@pytest.mark.parametrize(
+    "question,sentence",
+    [
+        # years and clock times are numbers but not counts
+        ("How many hostages did the gang take in the raid?", "The gang was jailed for the 1996 raid that began at 10:30am at the bank."),
+        # a number far from the counted thing doesn't count it
+        ("How many hostages were freed?", "The storm reached force nine on the coast as police freed the hostages."),
+        # an age is not a count
+        ("How many people died on the coast road?", "A 45-year-old man died when his car left the coast road on Sunday."),
+    ],
+)
+def test_a_count_question_without_a_count_of_its_thing_is_refused(question, sentence):
+    draft = answer_from(question, (sentence, unit(1, 0, 0)))
+    assert draft.refused and draft.notice == NO_FIGURE
 
 
 def test_who_holds_a_role_is_the_name_next_to_the_title_and_its_owner():
     other = "Harbour board president Ann Lee said the quay of Port Avalon would reopen."
     holder = "Freedonia’s President Tom Reed visited the quay of Port Avalon on Monday."
-    ctx = context(
-        "Who is the president of Freedonia?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(other, unit(1, 0, 0)), (holder, unit(0.9, 0.44, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(holder)
+    draft = answer_from("Who is the president of Freedonia?", (other, unit(1, 0, 0)), (holder, unit(0.9, 0.44, 0)))
+    assert draft.text.startswith(holder)
 
 
 def test_a_named_street_or_river_answers_where():
@@ -163,12 +167,8 @@ def test_a_named_street_or_river_answers_where():
     assert is_place("Elliot Street") and is_place("Tamar River") and not is_place("Street")
     street = "Police said the missing boy was found unharmed on Elliot Street."
     vague = "Police said the missing boy was found unharmed after a search by volunteers."
-    ctx = context(
-        "Where was the missing boy found?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(vague, unit(1, 0, 0)), (street, unit(0.97, 0.24, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(street)
+    draft = answer_from("Where was the missing boy found?", (vague, unit(1, 0, 0)), (street, unit(0.97, 0.24, 0)))
+    assert draft.text.startswith(street)
 
 
 def test_the_speakers_own_words_after_a_says_sentence_are_part_of_the_quote():
@@ -188,26 +188,12 @@ def test_the_speakers_own_words_after_a_says_sentence_are_part_of_the_quote():
 
 def test_a_time_relative_to_another_event_answers_when():
     sentence = "The council closed the pier hours after the storm damaged its pilings."
-    ctx = context("When did the council close the pier?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])})
-    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    draft = answer_from("When did the council close the pier?", (sentence, unit(1, 0, 0)))
     assert not draft.refused and draft.text.startswith(sentence)
 
 
 def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
     count = "Officials said 14 fishing boats sank in the storm on the coast."
     unclear = "It was not clear how many fishing boats sank in the storm on the coast."
-    ctx = context(
-        "How many fishing boats sank in the storm?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(count, unit(1, 0, 0)), (unclear, unit(1, 0.05, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{count} [1]"
-
-
-def test_an_age_is_not_a_count():
-    sentence = "A 45-year-old man died when his car left the coast road on Sunday."
-    ctx = context(
-        "How many people died on the coast road?", unit(1, 0, 0), {"a": ("Coast Post", [(sentence, unit(1, 0, 0))])}
-    )
-    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
-    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+    draft = answer_from("How many fishing boats sank in the storm?", (count, unit(1, 0, 0)), (unclear, unit(1, 0.05, 0)))
+    assert draft.text == f"{count} [1]"
