@@ -13,7 +13,10 @@ import re
 
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
-__all__ = ["ATTRIBUTION", "alias_of", "count_figure", "has_term", "is_place", "names_in", "type_match"]
+__all__ = [
+    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "is_place", "names_in", "spellings",
+    "type_match",
+]
 
 ATTRIBUTION = re.compile(
     r"\b(said|says|told|warned|announced|claimed|accused|stated|added|urged|called|denied|condemned|confirmed)\b", re.I
@@ -81,6 +84,16 @@ def _seats() -> dict[str, str]:
 def alias_of(name: str) -> str | None:
     """The country a capital stands for, or the capital of a country."""
     return _seats().get(name)
+
+
+def spellings(name: str, tokenize) -> list[list[str]]:
+    """The terms of a name and of its alias, each a way an article may name it."""
+    return [terms for terms in (tokenize(name), tokenize(alias_of(name) or "")) if terms]
+
+
+def holds_all(terms_of_name: list[str], terms: set[str]) -> bool:
+    """Every term of a (non-empty) name is among ``terms``, stems matching as ``has_term`` does."""
+    return bool(terms_of_name) and all(has_term(t, terms) for t in terms_of_name)
 
 
 # The last word of a multi-word name that makes it a location ("Elliot Street").
@@ -175,7 +188,11 @@ def _counts(sentence: str) -> list[re.Match]:
 
 def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:
     """The number the sentence gives for the counted thing ("25" in "25 people were killed")."""
-    for m in _counts(sentence):
+    return _figure_for(sentence, _counts(sentence), counted, tokenize)
+
+
+def _figure_for(sentence: str, counts: list[re.Match], counted: set[str], tokenize) -> str | None:
+    for m in counts:
         after = tokenize(" ".join(sentence[m.end() :].split()[:5]))
         if any(has_term(t, set(after)) for t in counted):
             return m.group().lower().rstrip(".,")
@@ -183,8 +200,9 @@ def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:
 
 
 def _count_match(sentence: str, counted: set[str], tokenize) -> float:
-    if not _counts(sentence):
+    counts = _counts(sentence)
+    if not counts:
         return 0.0
-    if not counted or count_figure(sentence, counted, tokenize):
+    if not counted or _figure_for(sentence, counts, counted, tokenize):
         return 1.0
     return 0.5

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import replace
 
-from .answer_types import alias_of, count_figure, has_term
+from .answer_types import count_figure, holds_all, spellings
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
@@ -123,9 +123,8 @@ class ExtractiveAnswerer:
     def _unknown_names(info: QuestionInfo, context: AnswerContext) -> list[str]:
         missing = []
         for name in info.names:
-            terms = context.tokenize(name)
-            known = any(context.lexicon.knows(t) for t in terms + context.tokenize(alias_of(name) or ""))
-            if terms and not known:
+            ways = spellings(name, context.tokenize)
+            if context.tokenize(name) and not any(context.lexicon.knows(t) for way in ways for t in way):
                 missing.append(name)
         return missing
 
@@ -239,14 +238,14 @@ def _about_named(ranked: list[Candidate], info: QuestionInfo, context: AnswerCon
     """
     if not info.names:
         return ranked
-    needs = [[context.tokenize(n), context.tokenize(alias_of(n) or "")] for n in info.names]
+    needs = [spellings(n, context.tokenize) for n in info.names]
     vocab: dict[str, set[str]] = {}
     keep = []
     for cand in ranked:
         terms = vocab.get(cand.article_id)
         if terms is None:
             terms = vocab[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
-        if all(any(alt and all(has_term(t, terms) for t in alt) for alt in need) for need in needs):
+        if all(any(holds_all(way, terms) for way in need) for need in needs):
             keep.append(cand)
     return keep
 

@@ -71,9 +71,12 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
 
 def resolve_in_part(part: str, first_part: str) -> str:
     """"Who is X, and when will he ...?": the later part's pronoun is the first part's person."""
-    names = analyse(first_part).names
-    person = next((n for n in names if len(n.split()) >= 2), None)
-    return _substitute(part, _PERSONAL, person) or part
+    return _substitute(part, _PERSONAL, _full_name(analyse(first_part).names)) or part
+
+
+def _full_name(names) -> str | None:
+    """The first name of two words or more: a person's, most likely."""
+    return next((n for n in names if len(n.split()) >= 2), None)
 
 
 def _substitute(text: str, pattern: re.Pattern, referent: str | None) -> str | None:
@@ -89,7 +92,7 @@ def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:
     """(person, thing) the previous turn was about, either may be None."""
     asked = analyse(prev)
     named = [n for n in asked.names]
-    person = next((n for n in named if len(n.split()) >= 2), None)
+    person = _full_name(named)
     thing = named[0] if named else None
     if not answer.refused and asked.kind in ("person", "name", "place") and answer.citations:
         known = {n.lower() for n in named}

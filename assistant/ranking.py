@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import ATTRIBUTION, alias_of, has_term, names_in, type_match
+from .answer_types import ATTRIBUTION, alias_of, has_term, holds_all, names_in, type_match
 from .question import QuestionInfo, content_words
 from .types import Passage
 
@@ -130,6 +130,6 @@ def _weights(q_terms, aliases, lexicon) -> dict[str, float]:
 
 
 def _credit(term: str, terms: set[str], prev_terms: set[str], context_weight: float, aliases=None) -> float:
-    if has_term(term, terms) or any(alt and all(has_term(a, terms) for a in alt) for alt in (aliases or {}).get(term, ())):
+    if has_term(term, terms) or any(holds_all(alt, terms) for alt in (aliases or {}).get(term, ())):
         return 1.0
     return context_weight if prev_terms and has_term(term, prev_terms) else 0.0

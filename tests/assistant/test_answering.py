@@ -58,6 +58,15 @@ def context(question, q_vec, articles):
     )
 
 
+NO_FIGURE = "The articles discuss this but give no figure that answers it."
+
+
+def answer_from(question, *sentences, **options):
+    """Answer ``question`` from one article of (sentence, vector) pairs, the question's vector (1, 0, 0)."""
+    ctx = context(question, unit(1, 0, 0), {"a": ("Coast Post", list(sentences))})
+    return ExtractiveAnswerer(**{"min_score": 0.2, **options}).answer(ctx)
+
+
 FERRY_A = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
 FERRY_B = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
 FERRY_C = "The ferry operator said 214 passengers were rescued from the vessel on Sunday."
@@ -110,12 +119,8 @@ def test_weak_evidence_is_refused():
 def test_count_question_prefers_the_sentence_with_a_number():
     with_number = "Rescuers counted 40 survivors on the rocks near the port."
     without = "Rescuers searched the rocks near the port for survivors."
-    ctx = context(
-        "How many survivors did rescuers count?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(without, unit(1, 0, 0)), (with_number, unit(0.95, 0.3, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(with_number)
+    draft = answer_from("How many survivors did rescuers count?", (without, unit(1, 0, 0)), (with_number, unit(0.95, 0.3, 0)))
+    assert draft.text.startswith(with_number)
 
 
 def test_rerank_orders_passages_by_their_best_sentence():

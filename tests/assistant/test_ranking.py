@@ -8,7 +8,7 @@ from assistant import ExtractiveAnswerer
 from assistant.answer_types import names_in
 from assistant.ranking import is_anaphoric
 
-from .test_answering import context, unit
+from .test_answering import NO_FIGURE, answer_from, context, unit
 
 pytestmark = pytest.mark.unit
 
@@ -37,30 +37,21 @@ def test_a_he_said_quote_carries_the_sentence_that_names_the_speaker():
 def test_a_count_question_wants_the_number_next_to_the_counted_thing():
     boats = "Officials said 14 fishing boats were lost in the storm on the coast."
     people = "Officials said 300 people sheltered in the town hall during the storm."
-    ctx = context(
-        "How many fishing boats were lost in the storm?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(people, unit(1, 0, 0)), (boats, unit(0.97, 0.24, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(boats)
+    draft = answer_from("How many fishing boats were lost in the storm?", (people, unit(1, 0, 0)), (boats, unit(0.97, 0.24, 0)))
+    assert draft.text.startswith(boats)
 
 
 def test_no_figure_in_close_sentences_is_an_honest_refusal():
     vague = "Officials said many fishing boats were lost in the storm on the coast."
-    ctx = context("How many fishing boats were lost?", unit(1, 0, 0), {"a": ("Coast Post", [(vague, unit(1, 0, 0))])})
-    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
-    assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
+    draft = answer_from("How many fishing boats were lost?", (vague, unit(1, 0, 0)))
+    assert draft.refused and draft.notice == NO_FIGURE
 
 
 def test_headings_are_never_the_answer():
     heading = "Fishing boats lost in the storm on the coast"
     body = "The storm sank fishing boats along the northern coast overnight."
-    ctx = context(
-        "Were fishing boats lost in the storm?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(heading, unit(1, 0, 0)), (body, unit(0.9, 0.43, 0))])},
-    )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text.startswith(body)
+    draft = answer_from("Were fishing boats lost in the storm?", (heading, unit(1, 0, 0)), (body, unit(0.9, 0.43, 0)))
+    assert draft.text.startswith(body)
 
 
 def test_a_weekday_is_resolved_against_the_publication_date():
@@ -127,15 +118,6 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
     assert not ExtractiveAnswerer(min_score=0.2, grounded=False).answer(ctx).refused
-
-
-NO_FIGURE = "The articles discuss this but give no figure that answers it."
-
-
-def answer_from(question, *sentences, **options):
-    """Answer ``question`` from one article of (sentence, vector) pairs, the question's vector (1, 0, 0)."""
-    ctx = context(question, unit(1, 0, 0), {"a": ("Coast Post", list(sentences))})
-    return ExtractiveAnswerer(**{"min_score": 0.2, **options}).answer(ctx)
 
 
 @pytest.mark.parametrize(
