@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test test-unit test-integration eval clean
+.PHONY: install run lint test test-unit test-integration eval clean
 
 install: $(STAMP)
 
@@ -25,7 +25,11 @@ $(STAMP): pyproject.toml requirements.lock
 run: install
 	$(BIN)/assistant serve --host 127.0.0.1 --port 7860
 
-test: install
+# Lint first: it takes a second and names the line, where a test would not.
+lint: install
+	$(BIN)/ruff check assistant vectorstore ui evals tests
+
+test: install lint
 	$(BIN)/python -m pytest -q
 
 test-unit: install

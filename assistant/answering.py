@@ -215,12 +215,12 @@ def split_parts(question: str) -> list[str]:
 def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
     """One answer from the parts' answers; a part the articles don't answer is named."""
     texts, citations, notices = [], [], []
-    for part, draft in zip(parts, drafts):
+    for part, draft in zip(parts, drafts, strict=True):
         if draft.refused:
             notices.append(f"The articles don't answer “{part}”")
             continue
         offset = len(citations)
-        texts.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", draft.text))
+        texts.append(re.sub(r"\[(\d+)\]", lambda m, offset=offset: f"[{int(m.group(1)) + offset}]", draft.text))
         citations += draft.citations
         if draft.notice:
             notices.append(draft.notice.rstrip("."))

@@ -7,9 +7,9 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class Assistant:
             self._index.close()
             self._index = None
 
-    def __enter__(self) -> "Assistant":
+    def __enter__(self) -> Assistant:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -307,21 +307,13 @@ class Assistant:
         return tuple(out)
 
 
-def _info(stored, cls: type = ArticleInfo, **extra) -> ArticleInfo:
-    return cls(
-        id=stored.id,
-        title=stored.title,
-        outlet=stored.outlet,
-        agencies=tuple(stored.agencies),
-        published=stored.published,
-        source=stored.source,
-        content_hash=stored.content_hash,
-        **extra,
-    )
+def _info(stored, cls: type = ArticleInfo):
+    """The store's record as the public type: the two share their field names."""
+    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
 
 
 def _full(stored) -> Article:
-    return _info(stored, Article, text=stored.text)
+    return _info(stored, Article)
 
 
 def _check_question(question: str) -> str:

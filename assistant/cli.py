@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -72,7 +71,7 @@ def _progress_bar(label: str):
 
 
 @app.command()
-def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .html, .jsonl).")) -> None:
+def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .html, .jsonl).")) -> None:
     """Add or update articles; unchanged ones are skipped."""
     bar, update = _progress_bar("Indexing")
     with bar:
@@ -95,10 +94,10 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders (.txt,
 def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
     as_json: bool = typer.Option(False, "--json", help="Print the Answer as JSON."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, max=100, help="Passages to read."),
-    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only articles from this outlet."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD."),
-    until: Optional[str] = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD."),
+    top_k: int | None = typer.Option(None, "--top-k", min=1, max=100, help="Passages to read."),
+    outlet: str | None = typer.Option(None, "--outlet", help="Only articles from this outlet."),
+    since: str | None = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD."),
+    until: str | None = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD."),
 ) -> None:
     """Answer a question from the stored articles (seeds are indexed on first use)."""
     assistant = _assistant()
@@ -177,7 +176,7 @@ def serve(
 
 @app.command("eval")
 def eval_(
-    suites: Optional[List[str]] = typer.Argument(None, help="Suite names under evals/suites (default: seeds)."),
+    suites: list[str] | None = typer.Argument(None, help="Suite names under evals/suites (default: seeds)."),
     split: str = typer.Option("test", help="dev, test or all."),
     json_path: Path = typer.Option(Path("evals/reports/report.json"), "--json", help="Where to write the JSON report."),
     html_path: Path = typer.Option(Path("evals/reports/report.html"), "--html", help="Where to write the HTML report."),

@@ -73,7 +73,7 @@ class Case(BaseModel):
     answerable: bool
 
     @model_validator(mode="after")
-    def _answerable_has_answers(self) -> "Case":
+    def _answerable_has_answers(self) -> Case:
         if any(not turn.strip() for turn in self.turns):
             raise ValueError("turns must not contain empty questions")
         if self.answerable and not self.answers:

@@ -11,7 +11,7 @@ import logging
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +259,7 @@ def run_case(assistant: Any, case: Case) -> CaseResult:
         for c in answer.citations
     )  # fmt: skip
     retrieved = tuple(
-        RetrievedPassage(p.article_id, p.chunk_id, float(p.score), bool(r)) for p, r in zip(passages, rel)
+        RetrievedPassage(p.article_id, p.chunk_id, float(p.score), bool(r)) for p, r in zip(passages, rel, strict=True)
     )
     return CaseResult(
         case_id=case.id, category=case.category, answerable=case.answerable, turns=case.turns,
@@ -378,4 +378,4 @@ def run_evals(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=True) as bar:
         results = tuple(_run_suite(d, chosen, factory, bar) for d in datasets)
-    return EvalReport(split=split, created=datetime.now(timezone.utc).isoformat(timespec="seconds"), suites=results)
+    return EvalReport(split=split, created=datetime.now(UTC).isoformat(timespec="seconds"), suites=results)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import logging
 import math
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -55,7 +56,7 @@ class BM25Index:
         self._retriever = None
         self._ids: list[str] = []
         self._df: dict[str, int] = {}
-        self._related: dict[str, int] = {}  # unseen term -> df of its closest kin, computed once
+        self._long_terms: list[str] = []  # sorted terms of 5+ letters: prefix kin are a contiguous run
         self._load()
 
     @property
@@ -69,6 +70,7 @@ class BM25Index:
         bm25s = _bm25s()
         data = json.loads(meta.read_text())
         self._ids, self._df = data["ids"], data["df"]
+        self._long_terms = _long_terms(self._df)
         if self._ids:
             self._retriever = bm25s.BM25.load(str(self._folder / "model"))
 
@@ -92,7 +94,7 @@ class BM25Index:
         shutil.rmtree(self._folder, ignore_errors=True)
         tmp.rename(self._folder)
         self._retriever, self._ids, self._df = retriever, list(ids), df
-        self._related = {}
+        self._long_terms = _long_terms(df)
 
     def search(self, query: str, *, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first; only ids in ``allowed`` if given."""
@@ -125,11 +127,20 @@ class BM25Index:
         return self._df_of(term) > 0
 
     def _df_of(self, term: str) -> int:
-        if term in self._df or len(term) < 5:
+        if term in self._df or len(term) < _KIN_MIN:
             return self._df.get(term, 0)
-        if term not in self._related:
-            self._related[term] = max(
-                (df for t, df in self._df.items() if len(t) >= 5 and (t.startswith(term) or term.startswith(t))),
-                default=0,
-            )
-        return self._related[term]
+        # Kin are the indexed terms this one is a prefix of, found by bisection
+        # (they sit together in sorted order), and the indexed prefixes of it.
+        lo = bisect.bisect_left(self._long_terms, term)
+        hi = bisect.bisect_left(self._long_terms, term + chr(0x10FFFF))
+        longer = [self._df[t] for t in self._long_terms[lo:hi]]
+        shorter = [self._df.get(term[:k], 0) for k in range(_KIN_MIN, len(term))]
+        return max(longer + shorter, default=0)
+
+
+# Shorter stems would make kin of unrelated words ("riv" / "river").
+_KIN_MIN = 5
+
+
+def _long_terms(df: dict[str, int]) -> list[str]:
+    return sorted(t for t in df if len(t) >= _KIN_MIN)

@@ -7,9 +7,9 @@ to download a model.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -91,7 +91,7 @@ class ChromaStore:
         if chunk_ids:
             nodes = [
                 TextNode(id_=cid, text=text, metadata=meta, embedding=vec.tolist())
-                for cid, text, meta, vec in zip(chunk_ids, chunk_texts, chunk_meta, chunk_vectors)
+                for cid, text, meta, vec in zip(chunk_ids, chunk_texts, chunk_meta, chunk_vectors, strict=True)
             ]
             self._vector_store().add(nodes)
         for lo in range(0, len(sentence_ids), 2048):
@@ -121,8 +121,8 @@ class ChromaStore:
                 where={"article_id": {"$ne": article_id}},
                 include=["distances"],
             )
-            for sid, copy_ids, distances in zip(ids[lo : lo + 256], got["ids"], got["distances"]):
-                found += [(sid, cid, 1.0 - d) for cid, d in zip(copy_ids, distances) if 1.0 - d >= min_similarity]
+            for sid, copy_ids, distances in zip(ids[lo : lo + 256], got["ids"], got["distances"], strict=True):
+                found += [(sid, cid, 1.0 - d) for cid, d in zip(copy_ids, distances, strict=True) if 1.0 - d >= min_similarity]
         return found
 
     def delete_article(self, article_id: str) -> None:
@@ -136,7 +136,7 @@ class ChromaStore:
         where = {"article_id": {"$in": list(article_ids)}} if len(article_ids) > 1 else {"article_id": article_ids[0]}
         got = self._sentences.get(where=where, include=["embeddings", "metadatas"])
         out: dict[str, list[tuple[int, int, np.ndarray]]] = {a: [] for a in article_ids}
-        for meta, vec in zip(got["metadatas"], got["embeddings"]):
+        for meta, vec in zip(got["metadatas"], got["embeddings"], strict=True):
             out[meta["article_id"]].append((int(meta["start"]), int(meta["end"]), np.asarray(vec, dtype=np.float32)))
         for spans in out.values():
             spans.sort(key=lambda item: item[0])

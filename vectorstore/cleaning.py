@@ -316,13 +316,13 @@ def clean_article(raw: str, *, find_title: bool = True, title_hint: str | None =
 
     body = []
     removed = 0
-    for block, row in zip(blocks, kinds):
-        kept = [line for line, k in zip(block, row) if k is None]
+    for block, row in zip(blocks, kinds, strict=True):
+        kept = [line for line, k in zip(block, row, strict=True) if k is None]
         removed += sum(1 for k in row if k in ("meta", "caption"))
         if any(line.strip() for line in kept):
             body.append("\n".join(kept))
-    for block, row in zip(blocks, kinds):
-        for line, k in zip(block, row):
+    for block, row in zip(blocks, kinds, strict=True):
+        for line, k in zip(block, row, strict=True):
             if k in ("meta", "caption"):
                 logger.debug("dropped %s line: %.80s", k, line)
     return CleanedArticle(title=title, body=tuple(body), outlet=meta.outlet, agencies=tuple(meta.agencies),

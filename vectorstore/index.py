@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -226,16 +226,7 @@ class NewsIndex:
 
 
 def _stored(art: LoadedArticle, digest: str) -> StoredArticle:
-    return StoredArticle(
-        id=art.id,
-        title=art.title,
-        outlet=art.outlet,
-        agencies=tuple(art.agencies),
-        published=art.published,
-        source=art.source,
-        text=art.text,
-        content_hash=digest,
-    )
+    return StoredArticle(**{f.name: getattr(art, f.name) for f in fields(art)}, content_hash=digest)
 
 
 def published_ord(published: str | None) -> int:

@@ -11,7 +11,6 @@ import pytest
 from gradio_client import Client
 
 
-
 def _client(url: str) -> Client:
     return Client(url, verbose=False, analytics_enabled=False)
 

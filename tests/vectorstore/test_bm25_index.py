@@ -36,3 +36,20 @@ def test_the_index_survives_a_reload(index, tmp_path):
     again = BM25Index(tmp_path / "bm25")
     assert again.ids == index.ids
     assert again.search("river valley", top_k=1)[0][0] == "b:0-10"
+
+
+def test_kin_are_found_both_ways_and_the_commonest_sets_the_frequency(tmp_path):
+    bm25 = BM25Index(tmp_path / "bm25")
+    bm25.rebuild(["a", "b", "c"], ["Freedonian troops", "Freedonian farmers", "Freedonia"])
+    demonym, country = tokenize("Freedonian Freedonia")
+    assert bm25.idf(demonym) < bm25.idf(country)  # in two chunks against one
+    # an unseen stem that both start with borrows the commoner one's frequency
+    assert bm25.idf("freedon") == bm25.idf(demonym)
+    # an unseen longer form borrows from the indexed term it starts with
+    assert bm25.idf(demonym + "ville") == bm25.idf(demonym)
+
+
+@pytest.mark.parametrize("term", ["zanzi", "zanzibarian"])  # no prefix of a 5-letter term is long enough
+def test_a_term_with_no_kin_is_unknown(index, term):
+    assert not index.knows(term)
+    assert index.idf(term) == 0.0
