@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import AnswerContext, ExtractiveAnswerer, Passage
 
@@ -217,3 +219,32 @@ def test_what_else_skips_what_earlier_answers_quoted():
     both = frozenset({quoted, ("a", len(first) + 1, len(first) + 1 + len(second))})
     draft = ExtractiveAnswerer(min_score=0.2).answer(replace(ctx, already_cited=both))
     assert draft.refused and draft.notice == "The articles say nothing more on this than the answers above."
+
+
+_ARTICLES = {
+    "a": ("Coast Post", [(FERRY_A, unit(1, 0, 0)), (FILLER, unit(0, 1, 0)), ("Mayor Ann Cole said on Monday the port would reopen.", unit(0.6, 0.8, 0))]),
+    "b": ("Bay Times", [(FERRY_C, unit(0.99, 0.1, 0)), ("Divers searched the harbour near Port Avalon for hours after the storm.", unit(0.5, 0, 0.87))]),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(min_size=1, max_size=100),
+        st.lists(st.sampled_from(["How", "many", "who", "when", "where", "passengers", "rescued", "and", "Ann", "Cole",
+                                  "Port", "Avalon", "Freedonia", "what", "else", "?", ","]), min_size=1, max_size=12).map(" ".join),
+    ),
+    st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(-1, 1)).filter(lambda v: any(abs(x) > 1e-3 for x in v)),
+)
+def test_any_question_gets_a_refusal_or_valid_citations(question, q_vec):
+    ctx = context(question, unit(*q_vec), _ARTICLES)
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", draft.text)}
+    if draft.refused:
+        assert draft.citations == () and not markers
+        return
+    assert markers == set(range(1, len(draft.citations) + 1))
+    for cite in draft.citations:
+        text = ctx.texts[cite.article_id]
+        assert 0 <= cite.start < cite.end <= len(text)
+        assert cite.passage.start <= cite.start and cite.end <= cite.passage.end

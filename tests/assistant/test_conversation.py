@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import Answer, Citation
 from assistant.conversation import rewrite_follow_up
@@ -78,3 +80,15 @@ def test_a_later_part_of_a_two_part_question_resolves_its_pronoun():
         "When will Tom Reed appear in court?"
     )
     assert resolve_in_part("when did the strike end?", "Who is Ann Lee?") == "when did the strike end?"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=80).filter(str.strip), st.booleans())
+def test_any_follow_up_is_rewritten_without_error(question, refused):
+    history = [
+        ("Who is Maria Lopez?", answer("Who is Maria Lopez?", "Maria Lopez runs the Port Avalon ferry.")),
+        ("How many ships docked?", answer("How many ships docked?", refused=refused)),
+    ]
+    rewritten = rewrite_follow_up(question, history)
+    assert isinstance(rewritten, str) and rewritten.strip()
+    assert rewrite_follow_up(question, []) == question.strip()  # nothing to resolve against: unchanged

@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from assistant.question import analyse
+from assistant.question import analyse, content_words, statement_form
 
 pytestmark = pytest.mark.unit
 
@@ -88,3 +90,26 @@ def test_statement_form_drops_the_question_words(question, statement):
     from assistant.question import statement_form
 
     assert statement_form(question) == statement
+
+
+# Questions as users type them: any letters, digits, punctuation, quotes and
+# apostrophes, capitalised or not, with the words the rules key on mixed in.
+_WORDS = st.sampled_from(
+    ["how", "many", "who", "when", "where", "what", "which", "is", "the", "president", "of", "Freedonia's",
+     "and", "he", "it", "else", "?", "“Port", "Avalon”", "North", "2023", "45-year-old", "O'Neil", "Prime", "Minister"]
+)
+QUESTIONS = st.one_of(
+    st.text(max_size=120),
+    st.lists(st.one_of(_WORDS, st.text(min_size=1, max_size=12)), max_size=14).map(" ".join),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(QUESTIONS)
+def test_any_question_is_analysed_without_error(question):
+    info = analyse(question)
+    assert info.kind in {"count", "name", "person", "date", "place", "reason", "other"}
+    # names are the question's own words (a possessive "'s" dropped), never invented
+    assert all(word in question for name in info.names for word in name.split())
+    assert isinstance(statement_form(question), str)
+    assert all(isinstance(w, str) and w for w in content_words(question))
