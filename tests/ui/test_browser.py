@@ -104,3 +104,17 @@ def test_real_app_refusal_has_no_cards(page, app_url, off_topic_question):
     refusal = page.locator("#chat .answer-refused")
     refusal.wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert page.locator("#chat .citation-card").count() == 0
+
+
+def test_real_app_names_the_outlets_that_give_a_figure(page, app_url):
+    # Both seed articles give the separatists' death toll: the answer cites
+    # each and its notice says which outlet gives which figure.
+    page.goto(app_url)
+    ask(page, "How many people were killed, according to the separatists?")
+    notice = page.locator("#chat .answer-notice")
+    notice.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    cards = page.locator("#chat .citation-card")
+    outlets = {cards.nth(i).locator(".citation-outlet").inner_text().strip() for i in range(cards.count())}
+    assert len(outlets) == 2, outlets
+    assert all(outlet in notice.inner_text() for outlet in outlets), notice.inner_text()
+    assert "25" in notice.inner_text()
