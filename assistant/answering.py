@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import replace
 
-from .answer_types import count_figure, holds_all, spellings
+from .answer_types import count_figure, holds_all, load_gazetteer, spellings
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
@@ -65,6 +65,10 @@ class ExtractiveAnswerer:
         self._require_type = require_type
         self._rescue_similarity = rescue_similarity
         self._max_chars = max_chars
+
+    def warm_up(self) -> None:
+        """Load the gazetteer now rather than on the first "who" or "where" question."""
+        load_gazetteer()
 
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()

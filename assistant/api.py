@@ -76,9 +76,18 @@ class Assistant:
 
     # -- lifecycle ----------------------------------------------------------------
     def warm_up(self) -> None:
-        """Open the store and load the model now rather than on the first question."""
+        """Open the store, load the model and the answerer's tables, and run one retrieval.
+
+        Everything the first question would otherwise wait for loads lazily
+        (LlamaIndex's retriever, Chroma's segments, the gazetteer): a server
+        calls this before it takes questions.
+        """
         self._open()
         self._embedder.warm_up()
+        answerer_warm_up = getattr(self._answerer, "warm_up", None)  # optional, as for Haystack components
+        if answerer_warm_up is not None:
+            answerer_warm_up()
+        self._context("warm up", 1, Filters())
 
     def close(self) -> None:
         if self._index is not None:

@@ -167,3 +167,24 @@ def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
     with Assistant(load_settings(home=seeded_home), embedder=embedder, answerer=Liar()) as liar:
         answer = liar.ask("How many military posts were seized?")
     assert answer.refused and answer.citations == () and isinstance(answer, Answer)
+
+
+def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable_seeded, tmp_path, embedder):
+    from assistant import Draft, answer_types
+
+    answer_types._places.cache_clear()
+    before = writable_seeded.articles()
+    writable_seeded.warm_up()
+    assert answer_types._places.cache_info().currsize == 1  # the gazetteer is read
+    assert writable_seeded.articles() == before
+    assert writable_seeded.ask("Who is Hikmet Hajiyev?").citations
+
+    class Plain:  # an answerer with no warm_up of its own
+        name = "plain"
+
+        def answer(self, context):
+            return Draft("Nothing.", (), True)
+
+    with Assistant(load_settings(home=tmp_path / "empty"), embedder=embedder, answerer=Plain()) as empty:
+        empty.warm_up()
+        assert empty.articles() == []
