@@ -193,12 +193,10 @@ class ExtractiveAnswerer:
             parts += pieces
             citations += cites
             if differ:
+                named = zip(_sources([pick, *differ], context), [pick, *differ], strict=True)
                 notices.append(
                     "The articles disagree: "
-                    + "; ".join(
-                        f"{context.outlets.get(g.article_id) or g.article_id} gives {', '.join(sorted(_figures(g, context)))}"
-                        for g in [pick, *differ]
-                    )
+                    + "; ".join(f"{source} gives {', '.join(sorted(_figures(g, context)))}" for source, g in named)
                     + "."
                 )
         notices += _date_notices(info, picks[0], context)
@@ -305,9 +303,6 @@ def _compare_figures(
     def figure(c: Candidate) -> str | None:
         return count_figure(context.texts[c.article_id][c.start : c.end], counted, context.tokenize)
 
-    def outlet(c: Candidate) -> str:
-        return context.outlets.get(c.article_id) or c.article_id
-
     lead = picks[0]
     mine = figure(lead)
     if not mine:
@@ -318,11 +313,27 @@ def _compare_figures(
         theirs = figure(cand)
         if cand.article_id == lead.article_id or _same(cand, lead, context) or cand.typed < 1.0 or not theirs:
             continue
+        ours, others = _sources([lead, cand], context)
         if theirs != mine:
-            return [lead, cand], f"The articles disagree: {outlet(lead)} gives {mine}; {outlet(cand)} gives {theirs}."
-        if cand in picks and outlet(cand) != outlet(lead):
-            return picks, f"{outlet(lead)} and {outlet(cand)} both give {mine}."
+            return [lead, cand], f"The articles disagree: {ours} gives {mine}; {others} gives {theirs}."
+        if cand in picks and context.outlets.get(cand.article_id) != context.outlets.get(lead.article_id):
+            return picks, f"{ours} and {others} both give {mine}."
     return picks, None
+
+
+def _sources(items: list[Candidate], context: AnswerContext) -> list[str]:
+    """How a notice names each item's article: by its outlet, and where two
+    articles share one (a running story, updated), by date or else by id."""
+    outlets = [context.outlets.get(c.article_id) or c.article_id for c in items]
+    out = []
+    for item, outlet in zip(items, outlets, strict=True):
+        twins = [c for c, o in zip(items, outlets, strict=True) if o == outlet and c.article_id != item.article_id]
+        if twins:
+            date = context.published.get(item.article_id)
+            told_apart = date and all(context.published.get(c.article_id) != date for c in twins)
+            outlet = f"{outlet} of {date}" if told_apart else f"{outlet} article {item.article_id}"
+        out.append(outlet)
+    return out
 
 
 def _said_before(c: Candidate, cited: frozenset[tuple[str, int, int]]) -> bool:

@@ -248,3 +248,19 @@ def test_any_question_gets_a_refusal_or_valid_citations(question, q_vec):
         text = ctx.texts[cite.article_id]
         assert 0 <= cite.start < cite.end <= len(text)
         assert cite.passage.start <= cite.start and cite.end <= cite.passage.end
+
+
+def test_two_articles_of_one_outlet_are_told_apart_by_date_or_else_by_id():
+    # A running story: the same outlet's later article updates the figure.
+    earlier = "Coastguard officials said 7 fishing boats sank in the storm overnight."
+    later = "Coastguard officials said 14 fishing boats sank in the storm overnight."
+    question = "How many fishing boats sank in the storm?"
+    undated = context(
+        question, unit(1, 0.1, 0),
+        {"a": ("Coast Post", [(later, unit(1, 0, 0))]), "b": ("Coast Post", [(earlier, unit(1, 0, 0.02))])},
+    )  # fmt: skip
+    draft = ExtractiveAnswerer(min_score=0.2).answer(undated)
+    assert draft.notice == "The articles disagree: Coast Post article a gives 14; Coast Post article b gives 7."
+    dated = replace(undated, published={"a": "2024-03-02", "b": "2024-03-01"})
+    draft = ExtractiveAnswerer(min_score=0.2).answer(dated)
+    assert draft.notice == "The articles disagree: Coast Post of 2024-03-02 gives 14; Coast Post of 2024-03-01 gives 7."
