@@ -182,6 +182,16 @@ def _holds_role(sentence: str, role: str, owner: str | None = None) -> bool:
     return False
 
 
+# Capitalised, as news copy writes months ("he may 3 times" is no date).
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)(?![\w])"
+)
+# "September 11", "11 September": a day of the month, not a count.
+_MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\s*$")
+_MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+{_MONTHS}")
+
+
 def _counts(sentence: str) -> list[re.Match]:
     return [
         m
@@ -189,7 +199,12 @@ def _counts(sentence: str) -> list[re.Match]:
         if not _NOT_COUNT.match(m.group())
         and not _CLOCK_AFTER.match(sentence[m.end() :])
         and not _AGE_AFTER.match(sentence[m.end() :])
+        and not (m.group()[0].isdigit() and _is_day_of_month(sentence, m))
     ]
+
+
+def _is_day_of_month(sentence: str, m: re.Match) -> bool:
+    return bool(_MONTH_BEFORE.search(sentence[: m.start()]) or _MONTH_AFTER.match(sentence[m.end() :]))
 
 
 def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:

@@ -56,7 +56,7 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
             return resolved
     if len(rest.split()) < _MIN_WORDS_ALONE and _WH.match(rest):
         # "Who won?" is a whole question, about what the previous one asked.
-        return f"{rest[0].upper() + rest[1:]} ({prev.rstrip(' ?')})"
+        return f"{rest[0].upper() + rest[1:]} ({_flattened(prev)})"
     if len(rest.split()) < _MIN_WORDS_ALONE:
         # "And Germany?" after "What did France say?": swap the subject.
         new_names, old_names = analyse(rest).names, analyse(prev).names
@@ -67,6 +67,16 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
     if not analyse(rest).names and (thing or person):
         return f"{rest} ({thing or person})"
     return rest
+
+
+def _flattened(question: str) -> str:
+    """A rewritten question to carry in brackets, its own brackets opened up:
+    "How many died? (What happened in X)" → "How many died; What happened in X"."""
+    m = _CARRIED.match(question)
+    return (f"{m.group(1)}; {m.group(2)}" if m else question).rstrip(" ?")
+
+
+_CARRIED = re.compile(r"^(.*?)[\s?]*\((.*)\)\s*$")
 
 
 def resolve_in_part(part: str, first_part: str) -> str:

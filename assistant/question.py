@@ -74,9 +74,20 @@ _AUXILIARY = re.compile(
 _PRONOUNS = {"others", "other", "more", "of", "them", "these", "those", "ones"}
 
 
+# "How many died?", "How many fled the town?": a verb straight after "how
+# many" leaves the counted thing (people) implied. "How many wounded soldiers"
+# is an adjective: a noun follows it, not an object or the end.
+_VERB_FIRST = re.compile(
+    r"^(?:\w+ed|left|fell|went|came|lost|got|won|ran|hid|fought|fled)(?:$|\s+(?:the|a|an|their|his|her|its|this|that)\b)",
+    re.I,
+)
+
+
 def _counted(words: str) -> str | None:
     head = _AUXILIARY.split(words)[0].strip()
-    return None if not head or head.split()[0].lower() in _PRONOUNS else head
+    if not head or head.split()[0].lower() in _PRONOUNS or _VERB_FIRST.match(head):
+        return None
+    return head
 
 
 _WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(.+?)\s*\??\s*$", re.I)

@@ -66,6 +66,16 @@ def test_a_short_question_of_its_own_carries_the_subject_instead_of_joining():
     assert rewrite_follow_up("Why?", history) == "Why? (What did the union demand)"
 
 
+def test_a_carried_question_is_carried_flat_not_nested():
+    first = answer("What happened in Port Avalon?", "A fire destroyed the market.")
+    second = rewrite_follow_up("How many died?", [("What happened in Port Avalon?", first)])
+    assert second == "How many died? (What happened in Port Avalon)"
+    then = Answer("How many died?", second, "Nothing.", (), True, "extractive")
+    assert rewrite_follow_up("Why?", [("What happened in Port Avalon?", first), ("How many died?", then)]) == (
+        "Why? (How many died; What happened in Port Avalon)"
+    )
+
+
 def test_what_else_asks_for_more():
     from assistant.conversation import asks_for_more
 

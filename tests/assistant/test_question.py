@@ -56,6 +56,10 @@ def test_list_questions(question, wants):
         ("How many people died on the roads over the holiday?", "people"),
         ("How many sailors rescued by the navy were hurt?", "sailors"),
         ("Who chairs the committee?", None),
+        # a verb right after "how many": people are implied, any count answers
+        ("How many died?", None),
+        ("How many fled the town after the flood?", None),
+        ("How many wounded soldiers were flown home?", "wounded soldiers"),
     ],
 )
 def test_the_counted_thing_stops_at_the_verb(question, counted):

@@ -129,11 +129,19 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
         ("How many hostages were freed?", "The storm reached force nine on the coast as police freed the hostages."),
         # an age is not a count
         ("How many people died on the coast road?", "A 45-year-old man died when his car left the coast road on Sunday."),
+        # a day of the month is not a count, even when nothing names what is counted
+        ("How many died?", "Residents fled the coast road after the March 11 storm, and again on 14 April."),
     ],
 )
 def test_a_count_question_without_a_count_of_its_thing_is_refused(question, sentence):
     draft = answer_from(question, (sentence, unit(1, 0, 0)))
     assert draft.refused and draft.notice == NO_FIGURE
+
+
+def test_how_many_with_a_verb_takes_any_count():
+    sentence = "Officials said 30 people were killed when the market caught fire on March 3."
+    draft = answer_from("How many died?", (sentence, unit(1, 0, 0)))
+    assert draft.text == f"{sentence} [1]"
 
 
 def test_who_holds_a_role_is_the_name_next_to_the_title_and_its_owner():
