@@ -11,12 +11,14 @@ from .types import Answer
 
 __all__ = ["asks_for_more", "resolve_in_part", "rewrite_follow_up"]
 
-_PERSONAL = re.compile(r"\b(he|she|him|his|her|hers|they|them|their)\b", re.I)
+# "they" is left alone: after "What did protesters call him?" it means the
+# protesters, not him, and no rule here can tell a group from a person.
+_PERSONAL = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _NEUTER = re.compile(r"\b(it|its)\b", re.I)
-_POSSESSIVE = {"his", "her", "their", "its"}
+_POSSESSIVE = {"his", "her", "its"}
 _FOLLOW_ON = re.compile(r"^\s*(and|also|so|what about|how about|what else)\b[\s,]*", re.I)
 _MIN_WORDS_ALONE = 4
-_WH = re.compile(r"^\s*(who|whom|what|when|where|why|how|which)\b", re.I)
+_WH = re.compile(r"^\s*(?:(?:by|for|to|with|from|since|until|in|on|at)\s+)?(who|whom|what|when|where|why|how|which)\b", re.I)
 _MORE = re.compile(r"^\s*(?:and\s+|so\s+)?what else\b", re.I)
 
 
@@ -62,7 +64,8 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
         new_names, old_names = analyse(rest).names, analyse(prev).names
         if new_names and old_names and old_names[0] in prev:
             return prev.replace(old_names[0], new_names[0], 1)
-        return f"{prev.rstrip(' ?')} {rest.strip(' ?')}?"
+        core, carried = _split_carried(prev)
+        return f"{core} {rest.strip(' ?')}?" + (f" ({carried})" if carried else "")
     rest = rest[0].upper() + rest[1:]
     if not analyse(rest).names and (thing or person):
         return f"{rest} ({thing or person})"
@@ -72,8 +75,14 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
 def _flattened(question: str) -> str:
     """A rewritten question to carry in brackets, its own brackets opened up:
     "How many died? (What happened in X)" → "How many died; What happened in X"."""
+    core, carried = _split_carried(question)
+    return f"{core}; {carried}" if carried else core
+
+
+def _split_carried(question: str) -> tuple[str, str | None]:
+    """A rewritten question's own words, and what it carries in brackets."""
     m = _CARRIED.match(question)
-    return (f"{m.group(1)}; {m.group(2)}" if m else question).rstrip(" ?")
+    return (m.group(1).rstrip(" ?"), m.group(2)) if m else (question.rstrip(" ?"), None)
 
 
 _CARRIED = re.compile(r"^(.*?)[\s?]*\((.*)\)\s*$")

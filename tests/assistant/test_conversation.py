@@ -102,3 +102,18 @@ def test_any_follow_up_is_rewritten_without_error(question, refused):
     rewritten = rewrite_follow_up(question, history)
     assert isinstance(rewritten, str) and rewritten.strip()
     assert rewrite_follow_up(question, []) == question.strip()  # nothing to resolve against: unchanged
+
+
+def test_they_is_not_taken_for_the_person_of_the_previous_turn():
+    history = [("What did protesters call Maria Lopez?", answer("What did protesters call Maria Lopez?"))]
+    assert rewrite_follow_up("Where did they gather?", history) == "Where did they gather? (Maria Lopez)"
+
+
+def test_a_question_opening_with_a_preposition_is_a_question_of_its_own():
+    history = [("How many ships were sunk at Port Avalon?", answer("How many ships were sunk at Port Avalon?"))]
+    assert rewrite_follow_up("By whom?", history) == "By whom? (How many ships were sunk at Port Avalon)"
+
+
+def test_a_joined_follow_up_keeps_what_the_previous_question_carried_at_the_end():
+    prev = Answer("How many docked?", "How many docked? (Port Avalon)", "Nothing.", (), True, "extractive")
+    assert rewrite_follow_up("And ferries?", [("How many docked?", prev)]) == "How many docked ferries? (Port Avalon)"
