@@ -14,8 +14,8 @@ import re
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
 __all__ = [
-    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "is_place", "load_gazetteer", "names_in",
-    "spellings", "type_match",
+    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
+    "names_in", "spellings", "type_match",
 ]
 
 ATTRIBUTION = re.compile(
@@ -108,6 +108,11 @@ _LOCATION_WORDS = {
     "islands", "mountains", "valley", "coast", "beach", "harbour", "harbor", "airport", "station",
     "hospital", "prison", "border", "province", "region", "district", "county", "territory", "strait", "sea",
 }
+
+
+def in_gazetteer(name: str) -> bool:
+    """The whole name is a country, city or continent ("Trinidad and Tobago")."""
+    return name in _places()
 
 
 def is_place(name: str) -> bool:

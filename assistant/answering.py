@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import replace
 
-from .answer_types import count_figure, holds_all, load_gazetteer, spellings
+from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer, spellings
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
@@ -208,10 +208,27 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|but)\s+(?=(?:who|what|when|where|why
 
 
 def split_parts(question: str) -> list[str]:
+    """"Who X, and when did Y?" and "What did A and B say?" are two questions each."""
     pieces = [p.strip(" ,") for p in _SECOND_QUESTION.split(question) if p.strip(" ,?")]
     if len(pieces) < 2:
-        return [question]
+        return _each_subject(question)
     return [p if p.endswith("?") else p + "?" for p in pieces]
+
+
+# "What did Blinken and Baerbock say?": each speaker said something else, and
+# one sentence rarely quotes both.
+_TWO_SUBJECTS = re.compile(
+    r"^(?P<head>\s*(?i:what|how|why|when|where)\s+(?:did|do|does|has|have|had|will|would|could)\s+)"
+    r"(?P<a>(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+and\s+"
+    r"(?P<b>(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)(?P<rest>\s+[a-z].*)$"
+)
+
+
+def _each_subject(question: str) -> list[str]:
+    m = _TWO_SUBJECTS.match(question)
+    if not m or in_gazetteer(f"{m['a']} and {m['b']}"):  # "Trinidad and Tobago" is one subject
+        return [question]
+    return [f"{m['head']}{m['a']}{m['rest']}", f"{m['head']}{m['b']}{m['rest']}"]
 
 
 def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
@@ -221,6 +238,9 @@ def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
         if draft.refused:
             notices.append(f"The articles don't answer “{part}”")
             continue
+        cited = {(c.article_id, c.start, c.end) for c in citations}
+        if all((c.article_id, c.start, c.end) in cited for c in draft.citations):
+            continue  # "How did A and B react?" answered by one sentence about both: say it once
         offset = len(citations)
         texts.append(re.sub(r"\[(\d+)\]", lambda m, offset=offset: f"[{int(m.group(1)) + offset}]", draft.text))
         citations += draft.citations

@@ -8,7 +8,7 @@ from assistant import ExtractiveAnswerer
 from assistant.answer_types import names_in
 from assistant.ranking import is_anaphoric
 
-from .test_answering import NO_FIGURE, answer_from, context, unit
+from .test_answering import FILLER, NO_FIGURE, answer_from, context, unit
 
 pytestmark = pytest.mark.unit
 
@@ -187,3 +187,32 @@ def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
     unclear = "It was not clear how many fishing boats sank in the storm on the coast."
     draft = answer_from("How many fishing boats sank in the storm?", (count, unit(1, 0, 0)), (unclear, unit(1, 0.05, 0)))
     assert draft.text == f"{count} [1]"
+
+
+@pytest.mark.parametrize(
+    "question,parts",
+    [
+        ("What did Cole and Reed say?", ["What did Cole say?", "What did Reed say?"]),
+        ("How did the EU and Freedonia react to the vote?", ["How did the EU react to the vote?", "How did Freedonia react to the vote?"]),
+        ("What did Trinidad and Tobago announce?", ["What did Trinidad and Tobago announce?"]),  # one country
+        ("What did he and she say?", ["What did he and she say?"]),  # no names to split on
+    ],
+)
+def test_two_named_subjects_are_two_questions(question, parts):
+    from assistant.answering import split_parts
+
+    assert split_parts(question) == parts
+
+
+def test_each_subject_gets_its_own_sentence_and_a_shared_one_is_said_once():
+    cole = "Cole said the port would reopen on Monday after the storm."
+    reed = "Reed said the quay would need weeks of repairs before ferries could dock."
+    ctx = context(
+        "What did Cole and Reed say?",
+        unit(1, 0, 0),
+        {"a": ("Coast Post", [(cole, unit(1, 0, 0)), (reed, unit(0.9, 0.44, 0))])},
+    )
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{cole} [1] {reed} [2]"
+    both = "Cole and Reed said the port would reopen on Monday after the storm."
+    ctx = context("What did Cole and Reed say?", unit(1, 0, 0), {"a": ("Coast Post", [(both, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))])})
+    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{both} [1]"
