@@ -264,3 +264,18 @@ def test_two_articles_of_one_outlet_are_told_apart_by_date_or_else_by_id():
     dated = replace(undated, published={"a": "2024-03-02", "b": "2024-03-01"})
     draft = ExtractiveAnswerer(min_score=0.2).answer(dated)
     assert draft.notice == "The articles disagree: Coast Post of 2024-03-02 gives 14; Coast Post of 2024-03-01 gives 7."
+
+
+def test_counts_of_different_facts_are_no_disagreement():
+    # Both count runs, but one gives a match's result and the other a score:
+    # their sentences are far apart (cosine 0.5), so neither contradicts the other.
+    result = "The home side won the final by 46 runs at the harbour oval."
+    score = "The visitors were 126 runs for none at stumps on the first day."
+    ctx = context(
+        "How many runs were scored at the harbour oval?",
+        unit(0.8, 1, 0),
+        {"a": ("Coast Post", [(result, unit(1, 0, 0))]), "b": ("Bay Times", [(score, unit(0.5, 0.866, 0))])},
+    )
+    draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
+    assert not draft.refused
+    assert "disagree" not in (draft.notice or "")
