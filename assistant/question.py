@@ -43,7 +43,7 @@ DATE = re.compile(
     re.I,
 )
 # A run of capitalised words, allowing short joiners ("Ministry of Defence").
-NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|de|al|von|van|the)?\s*[A-Z][\w'’-]+)*")
+NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|de|al|von|van)\s+)?(?:the\s+)?[A-Z][\w'’-]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,12 @@ def _names(question: str) -> list[str]:
     for m in NAME_RUN.finditer(question):
         # "What", "Who", "How" open most questions capitalised; they name nothing,
         # and neither do month and day names (dates are handled as dates).
-        words = [w for w in m.group().split() if w.lower() not in _QUESTION_WORDS | _NOT_NAMES]
+        words = m.group().split()
+        # only at the ends: "the" inside "Lord of the Rings" is part of the name
+        while words and words[0].lower() in _QUESTION_WORDS | _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1].lower() in _QUESTION_WORDS | _NOT_NAMES:
+            words = words[:-1]
         # A lone capitalised first word followed by lower case ("Summarise
         # how ...") is the sentence's start, not a name.
         if m.start() == 0 and len(m.group().split()) == 1 and re.match(r"\s+[a-z]", question[m.end() :]):

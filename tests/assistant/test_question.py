@@ -38,6 +38,11 @@ def test_names_skip_question_words():
     assert analyse("What is the capital of Freedonia?").names == ("Freedonia",)
 
 
+def test_a_title_with_of_the_is_one_name():
+    assert analyse("How much did the Queen of the Harbour cost to build?").names == ("Queen of the Harbour",)
+    assert analyse("What did the Bank of Freedonia say on Tuesday?").names == ("Bank of Freedonia",)
+
+
 @pytest.mark.parametrize(
     "question,wants",
     [("Which countries sent aid?", True), ("What happened on Friday?", True), ("Who is the mayor?", False)],
