@@ -63,7 +63,11 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
         # "And Germany?" after "What did France say?": swap the subject.
         new_names, old_names = analyse(rest).names, analyse(prev).names
         if new_names and old_names and old_names[0] in prev:
-            return prev.replace(old_names[0], new_names[0], 1)
+            # The new name brings its own article: "the Union" → "Freedonia",
+            # "Freedonia" → "the US".
+            old = re.search(rf"(?:\bthe\s+)?{re.escape(old_names[0])}", prev)
+            new = re.search(rf"(?:\bthe\s+)?{re.escape(new_names[0])}", rest, re.I)
+            return prev[: old.start()] + new.group() + prev[old.end() :]
         core, carried = _split_carried(prev)
         return f"{core} {rest.strip(' ?')}?" + (f" ({carried})" if carried else "")
     rest = rest[0].upper() + rest[1:]

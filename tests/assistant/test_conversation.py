@@ -48,6 +48,10 @@ def test_a_question_naming_nothing_keeps_the_previous_subject():
 def test_and_with_a_new_name_swaps_the_subject():
     history = [("What did Freedonia say about the blockade?", answer("What did Freedonia say about the blockade?"))]
     assert rewrite_follow_up("And Sylvania?", history) == "What did Sylvania say about the blockade?"
+    # the new name brings its own "the", or none
+    history = [("What did the Harbour Union say?", answer("What did the Harbour Union say?"))]
+    assert rewrite_follow_up("And Sylvania?", history) == "What did Sylvania say?"
+    assert rewrite_follow_up("And the US?", history) == "What did the US say?"
 
 
 def test_and_with_a_full_question_stands_alone():
