@@ -15,7 +15,7 @@ from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer,
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .question import NUMBER, QuestionInfo, analyse
-from .ranking import Candidate, SentenceRanker
+from .ranking import Candidate, SentenceRanker, is_body_sentence
 from .types import Passage
 
 __all__ = ["ExtractiveAnswerer", "split_parts"]
@@ -72,6 +72,9 @@ class ExtractiveAnswerer:
 
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()
+        if is_bare_summary(context.question):
+            draft = _leads(context)
+            return replace(draft, timings_ms={"rank": 0.0, "answer": (time.perf_counter() - t0) * 1000})
         parts = split_parts(context.question)
         parts = parts[:1] + [resolve_in_part(part, parts[0]) for part in parts[1:]]
         ranked_parts = []
@@ -83,7 +86,7 @@ class ExtractiveAnswerer:
             if context.already_cited and ranked:
                 ranked = [c for c in ranked if not _said_before(c, context.already_cited)]
                 if not ranked:
-                    ranked_parts.append((info, [], [], sub, "The articles say nothing more on this than the answers above."))
+                    ranked_parts.append((info, [], [], sub, _NOTHING_MORE))
                     continue
             if self._grounded and not missing:
                 grounded = _about_named(ranked, info, sub)
@@ -205,6 +208,50 @@ class ExtractiveAnswerer:
 
 # "Who X, and when did Y?": two questions in one, answered part by part.
 _SECOND_QUESTION = re.compile(r",?\s+(?:and|but)\s+(?=(?:who|what|when|where|why|how|which)\b)", re.I)
+
+
+_NOTHING_MORE = "The articles say nothing more on this than the answers above."
+
+# "Summarise what happened.", "What are the articles about?": no subject to
+# rank sentences against, and news leads are written to summarise.
+_SUMMARY = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|give (?:me )?a summary|what happened|"
+    r"what (?:is|are) (?:this|these|it|the articles?|the news|the stor(?:y|ies)) about)\b",
+    re.I,
+)
+_SUMMARY_WORDS = {
+    "please", "summarise", "summarize", "sum", "up", "give", "me", "a", "summary", "what", "happened", "is",
+    "are", "this", "these", "it", "the", "article", "articles", "news", "story", "stories", "about", "all", "of",
+}
+_MOST_LEADS = 3
+
+
+def is_bare_summary(question: str) -> bool:
+    """A request for a summary that names no subject."""
+    words = re.findall(r"[\w'’-]+", question.lower())
+    return bool(_SUMMARY.match(question)) and all(w in _SUMMARY_WORDS for w in words)
+
+
+def _leads(context: AnswerContext) -> Draft:
+    """The opening body sentence of each retrieved article, most relevant first."""
+    picks: list[DraftCitation] = []
+    retrieved = (*context.passages, *context.pool)
+    for aid in dict.fromkeys(p.article_id for p in retrieved):
+        text = context.texts[aid]
+        lead = next(((s, e, v) for s, e, v in context.sentences.get(aid, []) if is_body_sentence(text[s:e])), None)
+        around = lead and next((p for p in retrieved if p.article_id == aid and p.start <= lead[0] and lead[1] <= p.end), None)
+        said = lead and (aid, lead[0], lead[1]) in context.already_cited  # "What else?" after a summary
+        if around and not said:  # an article whose lead wasn't retrieved is left to a question about it
+            picks.append(DraftCitation(aid, lead[0], lead[1], around, float(context.query_vector @ lead[2])))
+        if len(picks) == _MOST_LEADS:
+            break
+    if not picks and context.already_cited:
+        return Draft(REFUSAL, (), True, _NOTHING_MORE)
+    if not picks:
+        return Draft(REFUSAL, (), True, "No retrieved passage holds an article's opening; ask about a subject.")
+    text = " ".join(f"{context.texts[c.article_id][c.start : c.end]} [{i}]" for i, c in enumerate(picks, 1))
+    notice = f"The opening sentence of {'each article' if len(picks) > 1 else 'the article'} most related to the question; ask about a subject for more."
+    return Draft(text, tuple(picks), False, notice)
 
 
 def split_parts(question: str) -> list[str]:

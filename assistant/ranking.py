@@ -23,12 +23,19 @@ from .answer_types import ATTRIBUTION, alias_of, has_term, holds_all, names_in, 
 from .question import QuestionInfo, content_words
 from .types import Passage
 
-__all__ = ["Candidate", "SentenceRanker", "is_anaphoric"]
+__all__ = ["Candidate", "SentenceRanker", "is_anaphoric", "is_body_sentence"]
 
 # Sentences this short are subheads or captions, never an answer on their own.
 _MIN_WORDS = 5
 # An answer sentence ends like a sentence; headings and captions don't.
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$|[\"”’]$")
+
+
+def is_body_sentence(sentence: str) -> bool:
+    """A sentence of the article's body, not a heading, subhead or caption."""
+    return len(sentence.split()) >= _MIN_WORDS and bool(_ENDS_SENTENCE.search(sentence))
+
+
 _ANAPHORA = re.compile(
     r"^(?:[“\"][^”\"]*[”\"],?\s*)?(he|she|they)\b|\b(he|she|they)\s+(said|says|added|told|claimed|warned|stated|noted|argued)\b",
     re.I,
@@ -80,7 +87,7 @@ class SentenceRanker:
                     continue
                 seen.add((passage.article_id, start))
                 sentence = text[start:end]
-                if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
+                if not is_body_sentence(sentence):
                     continue
                 prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
                 terms = set(tokenize(sentence))

@@ -279,3 +279,39 @@ def test_counts_of_different_facts_are_no_disagreement():
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert not draft.refused
     assert "disagree" not in (draft.notice or "")
+
+
+@pytest.mark.parametrize(
+    "question,bare",
+    [
+        ("Summarise what happened.", True),
+        ("What are the articles about?", True),
+        ("Please sum up the news", True),
+        ("Summarise how the port reacted to the storm.", False),
+        ("What happened in Port Avalon?", False),
+    ],
+)
+def test_a_summary_that_names_no_subject_is_told_apart(question, bare):
+    from assistant.answering import is_bare_summary
+
+    assert is_bare_summary(question) is bare
+
+
+def test_a_bare_summary_gives_each_articles_opening_sentence_then_the_next_ones():
+    headline = "Storm closes Port Avalon"
+    lead_a = "A winter storm closed the port of Port Avalon on Sunday, stranding three ferries."
+    lead_b = "The harbour board said on Monday that repairs to the quay would take weeks."
+    lead_c = "Fishermen in the bay counted their losses after the storm."
+    articles = {
+        "a": ("Coast Post", [(headline, unit(1, 0, 0)), (lead_a, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))]),
+        "b": ("Bay Times", [(lead_b, unit(0, 1, 0)), (FILLER, unit(0, 1, 0))]),
+        "c": ("Bay Times", [(lead_c, unit(0, 0, 1))]),
+    }
+    ctx = context("Summarise what happened.", unit(0, 0, 1), articles)
+    draft = ExtractiveAnswerer().answer(ctx)
+    assert draft.text == f"{lead_a} [1] {lead_b} [2] {lead_c} [3]"  # retrieval order, headlines skipped
+    assert [c.article_id for c in draft.citations] == ["a", "b", "c"] and "opening sentence" in draft.notice
+    more = replace(ctx, already_cited=frozenset((c.article_id, c.start, c.end) for c in draft.citations[:2]))
+    assert ExtractiveAnswerer().answer(more).text == f"{lead_c} [1]"
+    done = replace(ctx, already_cited=frozenset((c.article_id, c.start, c.end) for c in draft.citations))
+    assert ExtractiveAnswerer().answer(done).refused
