@@ -188,3 +188,12 @@ def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable
     with Assistant(load_settings(home=tmp_path / "empty"), embedder=embedder, answerer=Plain()) as empty:
         empty.warm_up()
         assert empty.articles() == []
+
+
+def test_a_bare_summary_opens_with_both_seed_articles(seeded):
+    answer = seeded.ask("Summarise what happened.")
+    assert not answer.refused
+    assert {c.article_id for c in answer.citations} == {"000_7df8da37a3d8a7ae", "001_151552ea4d882762"}
+    for c in answer.citations:  # each is its article's first body sentence, not its headline
+        assert c.quote.endswith((".", "’.", "”"))
+        assert c.start < 400
