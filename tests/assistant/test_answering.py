@@ -69,6 +69,11 @@ def answer_from(question, *sentences, **options):
     return ExtractiveAnswerer(**{"min_score": 0.2, **options}).answer(ctx)
 
 
+def two_articles(question, q_vec, a, b, outlets=("Coast Post", "Bay Times")):
+    """One sentence each in articles "a" and "b": a and b are (sentence, vector) pairs."""
+    return context(question, q_vec, {"a": (outlets[0], [a]), "b": (outlets[1], [b])})
+
+
 FERRY_A = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
 FERRY_B = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
 FERRY_C = "The ferry operator said 214 passengers were rescued from the vessel on Sunday."
@@ -90,10 +95,8 @@ def test_wire_copy_in_two_outlets_is_one_sentence_citing_both():
 
 
 def test_copies_that_differ_in_a_figure_are_both_shown_and_named():
-    ctx = context(
-        "How many passengers were rescued?",
-        unit(1, 0.1, 0),
-        {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))]), "c": ("Bay Times", [(FERRY_C, unit(1, 0, 0.02))])},
+    ctx = two_articles(
+        "How many passengers were rescued?", unit(1, 0.1, 0), (FERRY_A, unit(1, 0, 0)), (FERRY_C, unit(1, 0, 0.02))
     )
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert "212" in draft.text and "214" in draft.text
@@ -139,10 +142,8 @@ def test_rerank_orders_passages_by_their_best_sentence():
 def test_a_copy_that_drops_a_figure_is_not_a_disagreement():
     full = "The ferry operator said 212 passengers were rescued from the vessel on Sunday."
     shorter = "The ferry operator said passengers were rescued from the vessel on Sunday."
-    ctx = context(
-        "Who rescued the passengers from the vessel?",
-        unit(1, 0.1, 0),
-        {"a": ("Coast Post", [(full, unit(1, 0, 0))]), "b": ("Bay Times", [(shorter, unit(1, 0, 0.02))])},
+    ctx = two_articles(
+        "Who rescued the passengers from the vessel?", unit(1, 0.1, 0), (full, unit(1, 0, 0)), (shorter, unit(1, 0, 0.02))
     )
     draft = ExtractiveAnswerer(min_score=0.2, require_type=False).answer(ctx)
     assert draft.text == f"{full} [1][2]" and draft.notice is None
@@ -176,17 +177,11 @@ def test_outlets_that_word_a_count_differently_are_compared():
     theirs = "The storm overnight sank 16 fishing boats off the northern coast, the harbour office said."
     same = "In the storm overnight 14 fishing boats sank off the northern coast, the harbour office said."
     question = "How many fishing boats sank in the storm?"
-    differ = context(
-        question, unit(1, 0.2, 0),
-        {"a": ("Coast Post", [(ours, unit(1, 0, 0))]), "b": ("Bay Times", [(theirs, unit(0.8, 0.6, 0))])},
-    )  # fmt: skip
+    differ = two_articles(question, unit(1, 0.2, 0), (ours, unit(1, 0, 0)), (theirs, unit(0.8, 0.6, 0)))
     draft = ExtractiveAnswerer(min_score=0.2).answer(differ)
     assert draft.text == f"{ours} [1] {theirs} [2]"
     assert draft.notice == "The articles disagree: Coast Post gives 14; Bay Times gives 16."
-    agree = context(
-        question, unit(1, 0.2, 0),
-        {"a": ("Coast Post", [(ours, unit(1, 0, 0))]), "b": ("Bay Times", [(same, unit(0.8, 0.6, 0))])},
-    )  # fmt: skip
+    agree = two_articles(question, unit(1, 0.2, 0), (ours, unit(1, 0, 0)), (same, unit(0.8, 0.6, 0)))
     draft = ExtractiveAnswerer(min_score=0.2).answer(agree)
     assert draft.notice == "Coast Post and Bay Times both give 14."
 
@@ -255,10 +250,9 @@ def test_two_articles_of_one_outlet_are_told_apart_by_date_or_else_by_id():
     earlier = "Coastguard officials said 7 fishing boats sank in the storm overnight."
     later = "Coastguard officials said 14 fishing boats sank in the storm overnight."
     question = "How many fishing boats sank in the storm?"
-    undated = context(
-        question, unit(1, 0.1, 0),
-        {"a": ("Coast Post", [(later, unit(1, 0, 0))]), "b": ("Coast Post", [(earlier, unit(1, 0, 0.02))])},
-    )  # fmt: skip
+    undated = two_articles(
+        question, unit(1, 0.1, 0), (later, unit(1, 0, 0)), (earlier, unit(1, 0, 0.02)), outlets=("Coast Post", "Coast Post")
+    )
     draft = ExtractiveAnswerer(min_score=0.2).answer(undated)
     assert draft.notice == "The articles disagree: Coast Post article a gives 14; Coast Post article b gives 7."
     dated = replace(undated, published={"a": "2024-03-02", "b": "2024-03-01"})
@@ -271,10 +265,8 @@ def test_counts_of_different_facts_are_no_disagreement():
     # their sentences are far apart (cosine 0.5), so neither contradicts the other.
     result = "The home side won the final by 46 runs at the harbour oval."
     score = "The visitors were 126 runs for none at stumps on the first day."
-    ctx = context(
-        "How many runs were scored at the harbour oval?",
-        unit(0.8, 1, 0),
-        {"a": ("Coast Post", [(result, unit(1, 0, 0))]), "b": ("Bay Times", [(score, unit(0.5, 0.866, 0))])},
+    ctx = two_articles(
+        "How many runs were scored at the harbour oval?", unit(0.8, 1, 0), (result, unit(1, 0, 0)), (score, unit(0.5, 0.866, 0))
     )
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert not draft.refused

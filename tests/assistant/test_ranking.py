@@ -8,7 +8,7 @@ from assistant import ExtractiveAnswerer
 from assistant.answer_types import names_in
 from assistant.ranking import is_anaphoric
 
-from .test_answering import FILLER, NO_FIGURE, answer_from, context, unit
+from .test_answering import FILLER, NO_FIGURE, answer_from, context, two_articles, unit
 
 pytestmark = pytest.mark.unit
 
@@ -96,11 +96,7 @@ def test_a_capital_stands_for_its_country_and_is_not_an_unknown_name():
     # News copy writes the capital for the government ("Lima announced ...").
     country = "Peru announced the harbour would reopen to cargo next week."
     other = "Officials announced the harbour would reopen to cargo next month."
-    ctx = context(
-        "What did Lima announce about the harbour?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(other, unit(1, 0, 0))]), "b": ("Bay Times", [(country, unit(1, 0, 0))])},
-    )
+    ctx = two_articles("What did Lima announce about the harbour?", unit(1, 0, 0), (other, unit(1, 0, 0)), (country, unit(1, 0, 0)))
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert not draft.refused
     assert draft.text.startswith(country)
@@ -110,10 +106,8 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
     # A count from another fire must not answer a question about this one.
     named = "The Kessel fire destroyed two barns and a hay store overnight."
     alike = "Officials said 30 people were hurt in the warehouse fire."
-    ctx = context(
-        "How many people were hurt in the Kessel fire?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(named, unit(0.8, 0.6, 0))]), "b": ("Bay Times", [(alike, unit(1, 0, 0))])},
+    ctx = two_articles(
+        "How many people were hurt in the Kessel fire?", unit(1, 0, 0), (named, unit(0.8, 0.6, 0)), (alike, unit(1, 0, 0))
     )
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
@@ -207,12 +201,8 @@ def test_two_named_subjects_are_two_questions(question, parts):
 def test_each_subject_gets_its_own_sentence_and_a_shared_one_is_said_once():
     cole = "Cole said the port would reopen on Monday after the storm."
     reed = "Reed said the quay would need weeks of repairs before ferries could dock."
-    ctx = context(
-        "What did Cole and Reed say?",
-        unit(1, 0, 0),
-        {"a": ("Coast Post", [(cole, unit(1, 0, 0)), (reed, unit(0.9, 0.44, 0))])},
+    assert answer_from("What did Cole and Reed say?", (cole, unit(1, 0, 0)), (reed, unit(0.9, 0.44, 0))).text == (
+        f"{cole} [1] {reed} [2]"
     )
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{cole} [1] {reed} [2]"
     both = "Cole and Reed said the port would reopen on Monday after the storm."
-    ctx = context("What did Cole and Reed say?", unit(1, 0, 0), {"a": ("Coast Post", [(both, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))])})
-    assert ExtractiveAnswerer(min_score=0.2).answer(ctx).text == f"{both} [1]"
+    assert answer_from("What did Cole and Reed say?", (both, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))).text == f"{both} [1]"
