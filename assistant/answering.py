@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer, spellings
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
-from .question import NUMBER, QuestionInfo, analyse
+from .question import NUMBER, QuestionInfo, analyse, is_bare_summary
 from .ranking import Candidate, SentenceRanker, is_body_sentence
 from .types import Passage
 
 __all__ = ["ExtractiveAnswerer", "split_parts"]
-
 
 
 _KIND_WORD = {"count": "figure", "date": "date", "person": "name", "name": "name", "place": "place"}
@@ -78,6 +78,7 @@ class ExtractiveAnswerer:
         parts = split_parts(context.question)
         parts = parts[:1] + [resolve_in_part(part, parts[0]) for part in parts[1:]]
         ranked_parts = []
+        article_terms: dict[str, set[str]] = {}  # shared by the parts: each article is tokenized once
         for part in parts:
             info = analyse(part)
             sub = replace(context, question=part)
@@ -89,7 +90,7 @@ class ExtractiveAnswerer:
                     ranked_parts.append((info, [], [], sub, _NOTHING_MORE))
                     continue
             if self._grounded and not missing:
-                grounded = _about_named(ranked, info, sub)
+                grounded = _about_named(ranked, info, sub, article_terms)
                 if ranked and not grounded:
                     names = " or ".join(info.names)
                     ranked_parts.append((info, [], [], sub, f"No retrieved passage that mentions {names} answers this."))
@@ -212,34 +213,16 @@ _SECOND_QUESTION = re.compile(r",?\s+(?:and|but)\s+(?=(?:who|what|when|where|why
 
 _NOTHING_MORE = "The articles say nothing more on this than the answers above."
 
-# "Summarise what happened.", "What are the articles about?": no subject to
-# rank sentences against, and news leads are written to summarise.
-_SUMMARY = re.compile(
-    r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|give (?:me )?a summary|what happened|"
-    r"what (?:is|are) (?:this|these|it|the articles?|the news|the stor(?:y|ies)) about)\b",
-    re.I,
-)
-_SUMMARY_WORDS = {
-    "please", "summarise", "summarize", "sum", "up", "give", "me", "a", "summary", "what", "happened", "is",
-    "are", "this", "these", "it", "the", "article", "articles", "news", "story", "stories", "about", "all", "of",
-}
 _MOST_LEADS = 3
-
-
-def is_bare_summary(question: str) -> bool:
-    """A request for a summary that names no subject."""
-    words = re.findall(r"[\w'’-]+", question.lower())
-    return bool(_SUMMARY.match(question)) and all(w in _SUMMARY_WORDS for w in words)
 
 
 def _leads(context: AnswerContext) -> Draft:
     """The opening body sentence of each retrieved article, most relevant first."""
     picks: list[DraftCitation] = []
-    retrieved = (*context.passages, *context.pool)
-    for aid in dict.fromkeys(p.article_id for p in retrieved):
+    for aid in dict.fromkeys(p.article_id for p in _retrieved(context)):
         text = context.texts[aid]
         lead = next(((s, e, v) for s, e, v in context.sentences.get(aid, []) if is_body_sentence(text[s:e])), None)
-        around = lead and next((p for p in retrieved if p.article_id == aid and p.start <= lead[0] and lead[1] <= p.end), None)
+        around = lead and _passage_around(context, aid, lead[0], lead[1])
         said = lead and (aid, lead[0], lead[1]) in context.already_cited  # "What else?" after a summary
         if around and not said:  # an article whose lead wasn't retrieved is left to a question about it
             picks.append(DraftCitation(aid, lead[0], lead[1], around, float(context.query_vector @ lead[2])))
@@ -298,7 +281,9 @@ def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
     return Draft(" ".join(texts), tuple(citations), False, ". ".join(notices) + "." if notices else None)
 
 
-def _about_named(ranked: list[Candidate], info: QuestionInfo, context: AnswerContext) -> list[Candidate]:
+def _about_named(
+    ranked: list[Candidate], info: QuestionInfo, context: AnswerContext, article_terms: dict[str, set[str]]
+) -> list[Candidate]:
     """Only sentences from articles that mention everything the question names.
 
     "How many were hurt in the X earthquake?" is not answered by a sentence
@@ -308,12 +293,11 @@ def _about_named(ranked: list[Candidate], info: QuestionInfo, context: AnswerCon
     if not info.names:
         return ranked
     needs = [spellings(n, context.tokenize) for n in info.names]
-    vocab: dict[str, set[str]] = {}
     keep = []
     for cand in ranked:
-        terms = vocab.get(cand.article_id)
+        terms = article_terms.get(cand.article_id)
         if terms is None:
-            terms = vocab[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
+            terms = article_terms[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
         if all(any(holds_all(way, terms) for way in need) for need in needs):
             keep.append(cand)
     return keep
@@ -325,10 +309,20 @@ def _copies(pick: Candidate, context: AnswerContext) -> list[Candidate]:
     for copy_id in context.copies.get(f"{pick.article_id}:{pick.start}-{pick.end}", ()):
         aid, span = copy_id.rsplit(":", 1)
         start, end = (int(x) for x in span.split("-"))
-        around = [p for p in (*context.passages, *context.pool) if p.article_id == aid and p.start <= start and end <= p.end]
+        around = _passage_around(context, aid, start, end)
         if aid in context.texts and around:
-            out.append(replace(pick, article_id=aid, start=start, end=end, quote_start=start, quote_end=end, passage=around[0]))
+            out.append(replace(pick, article_id=aid, start=start, end=end, quote_start=start, quote_end=end, passage=around))
     return out
+
+
+def _retrieved(context: AnswerContext) -> Sequence[Passage]:
+    """Every retrieved passage, the reranked top-k first, then the pool reranking cut them from."""
+    return (*context.passages, *context.pool)
+
+
+def _passage_around(context: AnswerContext, article_id: str, start: int, end: int) -> Passage | None:
+    """A retrieved passage holding ``article_id``'s text from ``start`` to ``end``, if any."""
+    return next((p for p in _retrieved(context) if p.article_id == article_id and p.start <= start and end <= p.end), None)
 
 
 def _quote(item: Candidate, context: AnswerContext) -> str:

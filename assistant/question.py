@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["QuestionInfo", "analyse", "content_words", "statement_form", "NUMBER", "DATE", "NAME_RUN"]
+__all__ = ["QuestionInfo", "analyse", "content_words", "is_bare_summary", "statement_form", "NUMBER", "DATE", "NAME_RUN"]
 
 _WH_TYPES = [
     (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
@@ -187,3 +187,22 @@ def statement_form(question: str) -> str:
 def content_words(question: str) -> list[str]:
     """Lower-case words of the question that carry its topic."""
     return [w for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question) if w.lower() not in _QUESTION_WORDS]
+
+
+# "Summarise what happened.", "What are the articles about?": no subject to
+# rank sentences against, and news leads are written to summarise.
+_SUMMARY = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|give (?:me )?a summary|what happened|"
+    r"what (?:is|are) (?:this|these|it|the articles?|the news|the stor(?:y|ies)) about)\b",
+    re.I,
+)
+_SUMMARY_WORDS = {
+    "please", "summarise", "summarize", "sum", "up", "give", "me", "a", "summary", "what", "happened", "is",
+    "are", "this", "these", "it", "the", "article", "articles", "news", "story", "stories", "about", "all", "of",
+}
+
+
+def is_bare_summary(question: str) -> bool:
+    """A request for a summary that names no subject."""
+    words = re.findall(r"[\w'’-]+", question.lower())
+    return bool(_SUMMARY.match(question)) and all(w in _SUMMARY_WORDS for w in words)

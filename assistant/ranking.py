@@ -42,6 +42,8 @@ _ANAPHORA = re.compile(
 )
 # A sentence of quoted words closed by "he said": it carries on the sentence before.
 _CONTINUES = re.compile(r"^[“\"][^”\"]+[”\"],?\s+(he|she|they)\s+(said|says|added|told)\b", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A scored sentence; ``quote_start`` < ``start`` when the quote must

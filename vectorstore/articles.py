@@ -152,7 +152,7 @@ class ArticleTable:
     # -- wire copies -----------------------------------------------------
     def put_copies(self, conn: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
         """Record near-duplicate sentence pairs, both ways round."""
-        rows = [(a, b, s) for a, b, s in pairs] + [(b, a, s) for a, b, s in pairs]
+        rows = list(pairs) + [(b, a, s) for a, b, s in pairs]
         conn.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", rows)
 
     def delete_copies(self, conn: sqlite3.Connection, article_id: str | None = None) -> None:
