@@ -182,8 +182,11 @@ def eval_(
     html_path: Path = typer.Option(Path("evals/reports/report.html"), "--html", help="Where to write the HTML report."),
     compare: bool = typer.Option(False, "--compare", help="Run dense only, BM25 only and the default side by side."),
     record: bool = typer.Option(False, "--record", help="Record thresholds (measured − 0.02) from this run."),
+    size: int | None = typer.Option(
+        None, "--size", min=0, help="Articles a retrieval suite (bbc) ingests; 0 = all (default 2000)."
+    ),
 ) -> None:
-    """Run the known-answer eval suites and write reports."""
+    """Run the known-answer eval suites (seeds, lee) or a retrieval suite (bbc) and write reports."""
     if split not in ("dev", "test", "all"):
         raise UserError(f"--split must be dev, test or all, not {split!r}")
     from evals import main_eval
@@ -195,6 +198,7 @@ def eval_(
         html_path=html_path,
         compare=compare,
         record=record,
+        size=size,
         console=out,
     )
     raise typer.Exit(code)

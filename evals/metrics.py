@@ -37,6 +37,7 @@ __all__ = [
     "passage_matches",
     "quote_matches",
     "relevance",
+    "article_relevance",
     "hit_at_k",
     "recall_at_k",
     "reciprocal_rank",
@@ -53,6 +54,7 @@ __all__ = [
     "citation_precision_metric",
     "citation_recall_metric",
     "refusal_metric",
+    "first_citation_metric",
 ]
 
 
@@ -171,6 +173,16 @@ def relevance(passages: Sequence[Any], evidence: Sequence[EvidenceLike]) -> list
         {i for i, ev in enumerate(gold) if ev.article_id == p.article_id and passage_matches(p.text, ev.text)}
         for p in passages
     ]
+
+
+def article_relevance(passages: Sequence[Any], relevant: Iterable[str]) -> list[set[int]]:
+    """Document-level relevance: ``{0}`` for a passage of a relevant article, else empty.
+
+    For suites whose gold is a whole article (a headline names its story), in
+    the shape ``relevance()`` gives, so the retrieval metrics below apply.
+    """
+    wanted = set(relevant)
+    return [{0} if p.article_id in wanted else set() for p in passages]
 
 
 # --- retrieval -------------------------------------------------------------------
@@ -313,3 +325,14 @@ def citation_recall_metric(example: Any, prediction: Any) -> float:
 def refusal_metric(example: Any, prediction: Any) -> float:
     """1.0 when the assistant refused exactly when the case is unanswerable."""
     return float(bool(prediction.refused) != bool(example.answerable))
+
+
+def first_citation_metric(example: Any, prediction: Any) -> float:
+    """1.0 when the answer's first citation is from a relevant article (``example.relevant``).
+
+    A refusal cites nothing and scores 0.0: for a retrieval suite every query
+    has its article in the store.
+    """
+    if prediction.refused or not prediction.citations:
+        return 0.0
+    return float(prediction.citations[0].article_id in set(example.relevant))

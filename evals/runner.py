@@ -293,19 +293,29 @@ def _settings(home: Path, seeds: Path, overrides: Mapping[str, Any]) -> Any:
     return load_settings(home=home, seeds=seeds, **dict(overrides))
 
 
-def _ingest(factory: Callable[[Any], Any], settings: Any, dataset: Dataset, corpus: Sequence[Path]) -> int:
+def _ingest(
+    factory: Callable[[Any], Any],
+    settings: Any,
+    name: str,
+    corpus: Sequence[Path],
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> int:
+    """Ingest the suite's corpus into the store of ``settings``; returns the articles stored."""
     assistant = factory(settings)
     try:
-        report = assistant.ingest(list(corpus))
+        # Only a long ingest passes a progress callback (and a scripted
+        # assistant in the tests takes none).
+        report = assistant.ingest(list(corpus), progress=progress) if progress else assistant.ingest(list(corpus))
     finally:
         assistant.close()
     stored = len(getattr(report, "added", ())) + len(getattr(report, "unchanged", ()))
     stored += len(getattr(report, "replaced", ()))
     for rejected in getattr(report, "rejected", ()):
-        logger.warning("suite %s: rejected %s: %s", dataset.name, rejected.source, rejected.reason)
+        logger.warning("suite %s: rejected %s: %s", name, rejected.source, rejected.reason)
     if stored == 0:
-        raise RuntimeError(f"suite {dataset.name!r}: ingesting {', '.join(map(str, corpus))} stored no article")
-    logger.info("suite %s: ingested %d articles", dataset.name, stored)
+        raise RuntimeError(f"suite {name!r}: ingesting {', '.join(map(str, corpus))} stored no article")
+    logger.info("suite %s: ingested %d articles", name, stored)
     return stored
 
 
@@ -319,7 +329,7 @@ def _run_suite(
     with tempfile.TemporaryDirectory(prefix=f"eval-{dataset.name}-") as tmp:
         home, seeds = Path(tmp) / "home", Path(tmp) / "no-seeds"
         seeds.mkdir()
-        n_articles = _ingest(factory, _settings(home, seeds, {}), dataset, corpus)
+        n_articles = _ingest(factory, _settings(home, seeds, {}), dataset.name, corpus)
         config_results = []
         for config in configs:
             task = progress.add_task(f"{dataset.name} · {config.name}", total=len(dataset.cases))
