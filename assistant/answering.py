@@ -17,9 +17,9 @@ from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer,
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
 from .errors import ModelLoadError
-from .reader import Claim, Reader
 from .question import NUMBER, QuestionInfo, analyse, is_bare_summary
 from .ranking import Candidate, SentenceRanker, is_body_sentence
+from .reader import Claim, Reader
 from .types import Passage
 
 __all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts"]
