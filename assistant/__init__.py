@@ -6,7 +6,7 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
 from .answerer import AnswerContext, Answerer, Draft, DraftCitation
-from .answering import ExtractiveAnswerer
+from .answering import ExtractiveAnswerer, ReaderPolicy
 from .api import Assistant, Progress, ask
 from .errors import (
     ArticleNotFoundError,
@@ -19,6 +19,7 @@ from .errors import (
     StoreError,
     UserError,
 )
+from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
 from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
@@ -47,6 +48,11 @@ __all__ = [
     "Draft",
     "DraftCitation",
     "ExtractiveAnswerer",
+    "ReaderPolicy",
+    "Reader",
+    "LlamaReader",
+    "Claim",
+    "Verdicts",
     "AssistantError",
     "UserError",
     "SettingsError",

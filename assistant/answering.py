@@ -7,26 +7,49 @@ will be a second implementation of the same interface.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer, spellings
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
 from .conversation import resolve_in_part
+from .errors import ModelLoadError
 from .question import NUMBER, QuestionInfo, analyse, is_bare_summary
 from .ranking import Candidate, SentenceRanker, is_body_sentence
+from .reader import Claim, Reader
 from .types import Passage
 
-__all__ = ["ExtractiveAnswerer", "split_parts"]
+__all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts"]
 
+
+logger = logging.getLogger(__name__)
 
 _KIND_WORD = {"count": "figure", "date": "date", "person": "name", "name": "name", "place": "place"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 # Present-tense questions ask about a state that may have changed since publication.
 _NOW = re.compile(r"^\s*(?:\w+\s+){0,3}?(is|are|has|have|does|do)\b|\b(still|currently|now|today)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderPolicy:
+    """How the reading model's verdicts choose the answer; levels set on the dev splits.
+
+    ``candidates``: how many of the ranker's best distinct sentences are read.
+    ``budget_ms``: time for reading per question, after which the ranker's
+    order stands for what is left unread.  A sentence's final score is
+    ``weight * p(yes) + (1 - weight) * score / best score``; the best must
+    reach ``accept`` and every other sentence in the answer ``accept_more``.
+    """
+
+    candidates: int = 6
+    budget_ms: float = 4000.0
+    weight: float = 0.7
+    accept: float = 0.25
+    accept_more: float = 0.5
 
 
 class ExtractiveAnswerer:
@@ -56,7 +79,12 @@ class ExtractiveAnswerer:
         max_chars: int = 520,
         grounded: bool = True,
         runner_up: float = 0.9,
+        reader: Reader | None = None,
+        policy: ReaderPolicy = ReaderPolicy(),
     ):
+        self._reader = reader
+        self._reader_failed: str | None = None  # why the model could not load, once per process
+        self._policy = policy
         self._runner_up = runner_up
         self._grounded = grounded
         self._min_score = min_score
@@ -67,8 +95,18 @@ class ExtractiveAnswerer:
         self._max_chars = max_chars
 
     def warm_up(self) -> None:
-        """Load the gazetteer now rather than on the first "who" or "where" question."""
+        """Load the gazetteer and the reading model now rather than on the first question.
+
+        A reader that cannot load is reported once and left out: answers
+        carry on without it, each saying so.
+        """
         load_gazetteer()
+        if self._reader is not None and not self._reader_failed:
+            try:
+                self._reader.warm_up()
+            except ModelLoadError as exc:
+                logger.warning("reading model unavailable, answering without it: %s", exc)
+                self._reader_failed = f"The reading model is not available ({exc})"
 
     def answer(self, context: AnswerContext) -> Draft:
         t0 = time.perf_counter()
@@ -98,13 +136,60 @@ class ExtractiveAnswerer:
                 ranked = grounded
             ranked_parts.append((info, ranked, missing, sub, None))
         t1 = time.perf_counter()
-        drafts = [
-            Draft(REFUSAL, (), True, refusal) if refusal else self._compose(info, ranked, missing, sub)
-            for info, ranked, missing, sub, refusal in ranked_parts
-        ]
+        deadline = t1 + self._policy.budget_ms / 1000
+        drafts, read_ms = [], 0.0
+        for info, ranked, missing, sub, refusal in ranked_parts:
+            if refusal:
+                drafts.append(Draft(REFUSAL, (), True, refusal))
+                continue
+            reading = self._read(info, ranked, sub, deadline) if self._reader is not None else None
+            read_ms += reading.elapsed_ms if reading else 0.0
+            drafts.append(self._compose(info, ranked, missing, sub, reading))
         draft = drafts[0] if len(drafts) == 1 else _merge(parts, drafts)
         t2 = time.perf_counter()
-        return replace(draft, timings_ms={"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000})
+        timings = {"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000 - read_ms}
+        if self._reader is not None:
+            timings["read"] = read_ms
+        return replace(draft, timings_ms=timings)
+
+    # -- reading --------------------------------------------------------------
+    def _read(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext, deadline: float) -> _Reading:
+        """The reader's verdicts on the best distinct candidates (wire copies are read once)."""
+        pool: list[Candidate] = []
+        for cand in ranked:
+            if len(pool) == self._policy.candidates:
+                break
+            if not any(_same(cand, p, context) or _overlap(cand, p) for p in pool):
+                pool.append(cand)
+        if self._reader_failed or not pool:
+            return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
+        claims = [Claim(_quote(c, context), _source_line(c, context)) for c in pool]
+        left_ms = max(0.0, deadline - time.perf_counter()) * 1000
+        try:
+            verdicts = self._reader.judge(info.text, claims, budget_ms=left_ms)
+        except ModelLoadError as exc:
+            logger.warning("reading model unavailable, answering without it: %s", exc)
+            self._reader_failed = f"The reading model is not available ({exc})"
+            return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
+        return _Reading(pool, verdicts.scores, verdicts.elapsed_ms, None)
+
+    def _chosen_by_reader(self, info: QuestionInfo, reading: _Reading, context: AnswerContext) -> list[Candidate]:
+        """The candidates the reader accepted, best first by the blend of its verdict and the ranker's score."""
+        policy = self._policy
+        top = max((c.score for c in reading.pool), default=0.0) or 1.0
+        judged = [(c, p) for c, p in zip(reading.pool, reading.scores, strict=True) if p is not None]
+        blend = {id(c): policy.weight * p + (1 - policy.weight) * c.score / top for c, p in judged}
+        eligible = sorted((cp for cp in judged if cp[1] >= policy.accept), key=lambda cp: -blend[id(cp[0])])
+        if not eligible:
+            return []
+        picks = [eligible[0][0]]
+        most = 3 if info.wants_list else 2
+        for cand, p in eligible[1:]:
+            if len(picks) == most:
+                break
+            if p >= policy.accept_more and not any(_same(cand, q, context) or _overlap(cand, q) for q in picks):
+                picks.append(cand)
+        return picks
 
     def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
         """The passages ordered by their best sentence's score, best first.
@@ -137,7 +222,10 @@ class ExtractiveAnswerer:
         return missing
 
     # -- composing --------------------------------------------------------------
-    def _compose(self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext) -> Draft:
+    def _compose(
+        self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext,
+        reading: _Reading | None = None,
+    ) -> Draft:
         if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
@@ -145,6 +233,32 @@ class ExtractiveAnswerer:
         if not ranked or max(c.semantic for c in ranked) < self._min_similarity:
             # Shared words alone ("bake" in a name) don't make a sentence about the question.
             return Draft(REFUSAL, (), True, "The articles are not about this.")
+        fallback = None
+        if reading is not None and reading.failure is None:
+            picks = self._chosen_by_reader(info, reading, context)
+            if picks:
+                return self._render(info, picks, ranked, context)
+            unread = [c for c, p in zip(reading.pool, reading.scores, strict=True) if p is None]
+            if not unread:
+                looked_for = f"a {_KIND_WORD[info.kind]}" if info.kind in _KIND_WORD else "the answer"
+                n = len(reading.pool)
+                return Draft(
+                    REFUSAL, (), True,
+                    f"Read the {n} closest passage{'s' if n > 1 else ''} for {looked_for}; none states it.",
+                )  # fmt: skip
+            # Out of time: the ranker's order stands for what was not read.
+            ranked = [c for c in ranked if not any(c is r for r, p in zip(reading.pool, reading.scores, strict=True) if p is not None)]
+            fallback = "The reading model ran out of time; this answer is the ranker's choice."
+        elif reading is not None:
+            fallback = f"{reading.failure}; this answer is the ranker's choice."
+        draft = self._compose_by_rules(info, ranked, context)
+        if fallback:
+            draft = replace(draft, notice=" ".join(n for n in (fallback, draft.notice) if n))
+        return draft
+
+    def _compose_by_rules(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext) -> Draft:
+        if not ranked:
+            return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
         if ranked[0].score < self._min_score:
             return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
         typed_only = self._require_type and info.kind in _KIND_WORD and not info.wants_list
@@ -172,6 +286,10 @@ class ExtractiveAnswerer:
                 continue  # "it was not clear how many" is no second answer to "how many"
             if not any(_same(cand, p, context) or _overlap(cand, p) for p in picks):
                 picks.append(cand)
+        return self._render(info, picks, ranked, context)
+
+    def _render(self, info: QuestionInfo, picks: list[Candidate], ranked: list[Candidate], context: AnswerContext) -> Draft:
+        """The picks quoted with their wire copies, disagreements between outlets and dates noted."""
         notices: list[str] = []
         if info.kind == "count" and info.counted:
             picks, notice = _compare_figures(picks, ranked, set(context.tokenize(info.counted)), context)
@@ -323,6 +441,18 @@ def _retrieved(context: AnswerContext) -> Sequence[Passage]:
 def _passage_around(context: AnswerContext, article_id: str, start: int, end: int) -> Passage | None:
     """A retrieved passage holding ``article_id``'s text from ``start`` to ``end``, if any."""
     return next((p for p in _retrieved(context) if p.article_id == article_id and p.start <= start and end <= p.end), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    pool: list[Candidate]  # the candidates put to the reader, best ranked first
+    scores: tuple[float | None, ...]  # p(states the answer) per pool member; None: not read in time
+    elapsed_ms: float
+    failure: str | None  # why the reader could not be used at all
+
+
+def _source_line(item: Candidate, context: AnswerContext) -> str:
+    return ", ".join(x for x in (context.outlets.get(item.article_id), context.published.get(item.article_id)) if x)
 
 
 def _quote(item: Candidate, context: AnswerContext) -> str:

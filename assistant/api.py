@@ -19,7 +19,7 @@ from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsInd
 from vectorstore.loading import load_paths
 
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
-from .answering import ExtractiveAnswerer
+from .answering import ExtractiveAnswerer, ReaderPolicy
 from .conversation import asks_for_more, rewrite_follow_up
 from .errors import (
     ArticleNotFoundError,
@@ -28,6 +28,7 @@ from .errors import (
     StoreError,
 )
 from .question import statement_form
+from .reader import Reader, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
 from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
@@ -47,8 +48,9 @@ class Assistant:
 
     Construction is cheap: the model and the store open on first use (or on
     ``warm_up``).  Swappable parts can be passed in: an ``embedder``, a
-    ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``) and an
-    ``answerer``.
+    ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``), an
+    ``answerer``, and the ``reader`` the default answerer judges with (by
+    default the packaged model, unless ``settings.reader`` is off).
     """
 
     def __init__(
@@ -58,12 +60,18 @@ class Assistant:
         embedder: Embedder | None = None,
         retriever: Retriever | None = None,
         answerer: Answerer | None = None,
+        reader: Reader | None = None,
     ):
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else MiniLMEmbedder()
         self._retriever = retriever
         self._answerer = answerer if answerer is not None else ExtractiveAnswerer(
-            min_score=self.settings.min_score, min_similarity=self.settings.min_similarity
+            min_score=self.settings.min_score,
+            min_similarity=self.settings.min_similarity,
+            reader=reader if reader is not None else default_reader(self.settings),
+            policy=ReaderPolicy(
+                candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
+            ),
         )
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()

@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         0.3, ge=0.0, le=1.0, description="Refuse as off topic when no sentence's cosine with the question reaches this."
     )
 
+    reader: Literal["on", "off"] = Field(
+        "on", description="Let the reading model choose the answering sentences; off is the fast extractive path."
+    )
+    reader_model: Path | None = Field(
+        None, description="A GGUF file for the reader; default: the packaged Qwen2.5 1.5B, assembled once."
+    )
+    reader_budget_ms: int = Field(
+        4000, ge=0, le=600_000, description="Reading time per question, after which the ranker's order stands."
+    )
+    reader_candidates: int = Field(6, ge=1, le=20, description="Sentences the reader judges per question.")
+    model_cache: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("news-assistant")) / "models",
+        description="Per-user folder where packaged models are assembled, shared by every store.",
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:

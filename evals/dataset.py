@@ -215,24 +215,27 @@ def load_suite(name_or_path: str | Path, split: SplitChoice = "test") -> Dataset
 
 
 def ensure_corpus(dataset: Dataset) -> tuple[Path, ...]:
-    """The corpus paths, all existing; fetches the Lee corpus when it is missing.
+    """The corpus paths, all existing; fetches a fetched corpus when it is missing.
 
-    The ``lee`` corpus lives in a git-ignored cache, so a fresh checkout has to
-    download it once; any other missing path is an error.
+    The Lee corpus (used by ``lee`` and ``abc_heldout``) lives in a git-ignored
+    cache, so a fresh checkout has to download it once; any other missing path
+    is an error.
     """
     missing = [p for p in dataset.corpus if not p.exists()]
     if not missing:
         return dataset.corpus
-    if dataset.name != "lee":
-        raise SuiteError(f"suite {dataset.name!r}: corpus path(s) missing: {', '.join(map(str, missing))}")
-    from evals.fetch_lee import fetch_lee  # lazy: downloads with pip, only needed here
+    from evals.fetch_lee import DEFAULT_CACHE_DIR, fetch_lee  # lazy: downloads with pip, only needed here
 
+    lee_cache = DEFAULT_CACHE_DIR.resolve()
+    unknown = [p for p in missing if lee_cache not in p.resolve().parents]
+    if unknown:
+        raise SuiteError(f"suite {dataset.name!r}: corpus path(s) missing: {', '.join(map(str, unknown))}")
     logger.warning("the lee corpus is missing; fetching it (one-time download)")
     fetched = fetch_lee()
     # The .corpus file normally names the cache file itself; if it names
-    # something else, fall back to what fetch_lee produced.
+    # something else in the cache, fall back to what fetch_lee produced.
     resolved = tuple(p if p.exists() else fetched for p in dataset.corpus)
     still_missing = [p for p in resolved if not p.exists()]
     if still_missing:
-        raise SuiteError(f"suite 'lee': corpus still missing after fetching: {still_missing}")
+        raise SuiteError(f"suite {dataset.name!r}: corpus still missing after fetching: {still_missing}")
     return tuple(dict.fromkeys(resolved))

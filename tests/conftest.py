@@ -24,6 +24,9 @@ def _isolated_home(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("ASSISTANT_") and name != "ASSISTANT_HOME":
             monkeypatch.delenv(name)
+    # The reading model takes seconds a question: tests of the reader (and
+    # the eval gate) turn it on themselves; the rest test everything around it.
+    monkeypatch.setenv("ASSISTANT_READER", "off")
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +44,7 @@ def seeded_home(tmp_path_factory, embedder) -> Path:
     from assistant import Assistant, load_settings
 
     home = tmp_path_factory.mktemp("seeded") / "home"
-    with Assistant(load_settings(home=home), embedder=embedder) as assistant:
+    with Assistant(load_settings(home=home, reader="off"), embedder=embedder) as assistant:
         assistant.ingest([SEEDS])
     return home
 
@@ -51,7 +54,7 @@ def seeded(seeded_home, embedder):
     """A read-only Assistant over the seeds."""
     from assistant import Assistant, load_settings
 
-    with Assistant(load_settings(home=seeded_home), embedder=embedder) as assistant:
+    with Assistant(load_settings(home=seeded_home, reader="off"), embedder=embedder) as assistant:
         yield assistant
 
 
@@ -62,5 +65,40 @@ def writable_seeded(seeded_home, tmp_path, embedder):
 
     home = tmp_path / "copy"
     shutil.copytree(seeded_home, home)
-    with Assistant(load_settings(home=home), embedder=embedder) as assistant:
+    with Assistant(load_settings(home=home, reader="off"), embedder=embedder) as assistant:
         yield assistant
+
+
+class FakeReader:
+    """A reader for unit tests: p(yes) from a rule the test gives, no model.
+
+    ``verdict(question, claim_text) -> float | None``; None means "not read in
+    time" (as a spent budget gives).  Records every question and claim it saw.
+    """
+
+    name = "fake"
+
+    def __init__(self, verdict=None, *, fail=None):
+        self._verdict = verdict or (lambda question, text: 0.9)
+        self._fail = fail
+        self.seen: list[tuple[str, str]] = []
+
+    def warm_up(self) -> None:
+        if self._fail is not None:
+            raise self._fail
+
+    def judge(self, question, claims, *, budget_ms=None):
+        from assistant.reader import Verdicts
+
+        self.warm_up()
+        scores = []
+        for claim in claims:
+            self.seen.append((question, claim.text))
+            scores.append(None if budget_ms is not None and budget_ms <= 0 else self._verdict(question, claim.text))
+        return Verdicts(tuple(scores), 0.0)
+
+
+@pytest.fixture
+def fake_reader():
+    """The ``FakeReader`` class, to build one per test."""
+    return FakeReader

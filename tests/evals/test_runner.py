@@ -142,11 +142,13 @@ def test_missing_corpus_is_a_clear_error(suite: Path):
         run_evals([str(suite)], assistant_factory=FakeAssistant, progress=False)
 
 
-def test_a_missing_lee_corpus_is_fetched(tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("suite_name", ["lee", "heldout"])
+def test_a_missing_lee_corpus_is_fetched_for_any_suite_over_it(tmp_path: Path, monkeypatch, suite_name):
     cache = tmp_path / "cache" / "lee.jsonl"
-    lee = tmp_path / "lee.jsonl"
+    lee = tmp_path / f"{suite_name}.jsonl"
     lee.write_text(json.dumps(CASES[0]) + "\n")
-    (tmp_path / "lee.corpus").write_text("cache/lee.jsonl\n")
+    (tmp_path / f"{suite_name}.corpus").write_text("cache/lee.jsonl\n")
+    monkeypatch.setattr("evals.fetch_lee.DEFAULT_CACHE_DIR", cache.parent)
     calls = []
 
     def fake_fetch(cache_dir=None, *, force=False):

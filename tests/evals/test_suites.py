@@ -187,6 +187,47 @@ def test_lee_evidence_is_verbatim():
     check_evidence(load_suite("lee"), texts)
 
 
+# ---- abc_heldout -----------------------------------------------------------
+#
+# The held-out suite nobody tunes on: it is test-only by design (no dev split
+# to tune on), so it is exempt from the dev/test balance of check_splits. Its
+# evidence comes only from Lee articles the `lee` suite does not use as
+# evidence, and its corpus is the same cached lee.jsonl.
+
+
+def test_abc_heldout_schema_and_size():
+    cases = load_suite("abc_heldout")
+    check_schema("abc_heldout", cases)
+    assert 45 <= len(cases) <= 50
+    # Held out by design: every case is in the test split (exempt from check_splits).
+    assert {c["split"] for c in cases} == {"test"}
+    used = {c["category"] for c in cases}
+    assert used >= {"fact", "who_said", "paraphrase", "list", "unanswerable", "multi_turn"}
+    assert sum(c["category"] == "unanswerable" for c in cases) >= 15
+
+
+def test_abc_heldout_avoids_lee_evidence_articles():
+    lee_articles = {e["article_id"] for c in load_suite("lee") for e in c["evidence"]}
+    cases = load_suite("abc_heldout")
+    mine = {e["article_id"] for c in cases for e in c["evidence"]}
+    assert not mine & lee_articles, sorted(mine & lee_articles)
+    assert len(mine) >= 25
+
+
+def test_abc_heldout_corpus_file_points_at_cache():
+    assert read_corpus_file("abc_heldout") == [LEE_CACHE.resolve()]
+
+
+def test_abc_heldout_evidence_is_verbatim():
+    if not LEE_CACHE.exists():
+        pytest.skip(f"{LEE_CACHE} is missing; run `python -m evals.fetch_lee` to fetch the Lee corpus")
+    texts = {}
+    for line in LEE_CACHE.read_text(encoding="utf-8").splitlines():
+        article = json.loads(line)
+        texts[article["id"]] = article["text"]
+    check_evidence(load_suite("abc_heldout"), texts)
+
+
 # ---- fetch_lee -------------------------------------------------------------
 
 

