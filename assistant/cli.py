@@ -204,6 +204,31 @@ def eval_(
     raise typer.Exit(code)
 
 
+@app.command()
+def bench(
+    sizes: str = typer.Option("1000,10000", "--sizes", help="Store sizes in chunks, comma-separated (100000 takes hours)."),
+    json_path: Path | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
+    questions: int = typer.Option(100, "--questions", min=5, help="Warm questions per size."),
+    reader_questions: int = typer.Option(20, "--reader-questions", min=0, help="Of those, asked with the reader on."),
+    cold_runs: int = typer.Option(3, "--cold-runs", min=1, help="Cold `assistant ask` processes per size."),
+    naive: bool = typer.Option(True, "--naive/--no-naive", help="Also run the naive LlamaIndex pipeline."),
+    workdir: Path | None = typer.Option(None, "--workdir", help="Keep the stores here (default: a temporary folder)."),
+) -> None:
+    """Measure ingest, warm and cold ask, memory, and a naive LlamaIndex pipeline on the BBC archive."""
+    try:
+        parsed = sorted({int(s) for s in sizes.split(",") if s.strip()})
+    except ValueError:
+        raise UserError(f"--sizes must be whole numbers separated by commas, not {sizes!r}") from None
+    if not parsed or parsed[0] < 1:
+        raise UserError("--sizes needs at least one size of 1 chunk or more")
+    from evals.bench import main_bench
+
+    main_bench(
+        sizes=parsed, json_path=json_path, questions=questions, reader_questions=reader_questions,
+        cold_runs=cold_runs, naive=naive, workdir=workdir, console=out,
+    )  # fmt: skip
+
+
 def main() -> None:
     """Entry point: errors become one line on stderr and a non-zero exit."""
     try:
