@@ -18,6 +18,7 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsIndex
 from vectorstore.loading import load_paths
 
+from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
 from .conversation import asks_for_more, rewrite_follow_up
@@ -27,7 +28,7 @@ from .errors import (
     InvalidInputError,
     StoreError,
 )
-from .question import statement_form
+from .question import content_words, statement_form
 from .reader import Reader, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
@@ -41,6 +42,9 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during long work."""
 
 _MAX_QUESTION = 2000
+# Share of a follow-up's (idf-weighted) terms the previous answer's articles
+# must hold for it to carry the previous subject.
+_ABOUT_PREVIOUS = 0.5
 
 
 class Assistant:
@@ -248,7 +252,7 @@ class Assistant:
 
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
-        rewritten = rewrite_follow_up(question, history)
+        rewritten = rewrite_follow_up(question, history, about_previous=self._about_previous)
         context = self._context(rewritten, top_k or self.settings.top_k, filters)
         if history and asks_for_more(question):
             said = {
@@ -281,6 +285,26 @@ class Assistant:
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
+
+    def _about_previous(self, question: str, previous: Answer) -> bool:
+        """Whether the articles the previous answer cited speak of what ``question`` asks.
+
+        Half the question's idf-weighted terms must be in them; a refused
+        answer cited nothing, so it gives no reason to doubt the follow-up.
+        """
+        cited = {c.article_id for c in previous.citations}
+        if not cited:
+            return True
+        index = self._open()
+        terms = set(tokenize(" ".join(content_words(question))))
+        weights = {t: index.bm25.idf(t) for t in terms}
+        total = sum(weights.values())
+        if not total:
+            return True
+        texts = [stored.text for aid in cited if (stored := index.table.get(aid)) is not None]
+        present = set(tokenize(" ".join(texts)))
+        covered = sum(w for t, w in weights.items() if has_term(t, present))
+        return covered / total >= _ABOUT_PREVIOUS
 
     @property
     def modes(self) -> tuple[str, ...]:
