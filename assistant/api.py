@@ -7,7 +7,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsIndex
 from vectorstore.loading import load_paths
 
+from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
 from .conversation import asks_for_more, rewrite_follow_up
@@ -27,11 +28,11 @@ from .errors import (
     InvalidInputError,
     StoreError,
 )
-from .question import statement_form
+from .question import content_words, statement_form
 from .reader import Reader, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
-from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected
+from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected, Step, TextDelta
 
 __all__ = ["Assistant", "ask", "Progress"]
 
@@ -41,6 +42,9 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during long work."""
 
 _MAX_QUESTION = 2000
+# Share of a follow-up's (idf-weighted) terms the previous answer's articles
+# must hold for it to carry the previous subject.
+_ABOUT_PREVIOUS = 0.5
 
 
 class Assistant:
@@ -65,17 +69,27 @@ class Assistant:
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else MiniLMEmbedder()
         self._retriever = retriever
-        self._answerer = answerer if answerer is not None else ExtractiveAnswerer(
-            min_score=self.settings.min_score,
-            min_similarity=self.settings.min_similarity,
-            reader=reader if reader is not None else default_reader(self.settings),
-            policy=ReaderPolicy(
-                candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
-            ),
-        )
+        if answerer is not None:
+            self._answerers: dict[str, Answerer] = {answerer.name: answerer}
+        else:
+            self._answerers = self._default_answerers(reader)
+        self._answerer = next(iter(self._answerers.values()))
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
+
+    def _default_answerers(self, reader: Reader | None) -> dict[str, Answerer]:
+        """The reading answerer when a reader is on, and the plain extractive one always."""
+        options = dict(min_score=self.settings.min_score, min_similarity=self.settings.min_similarity)
+        plain = ExtractiveAnswerer(**options)
+        reader = reader if reader is not None else default_reader(self.settings)
+        if reader is None:
+            return {plain.name: plain}
+        policy = ReaderPolicy(
+            candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
+        )
+        reading = ExtractiveAnswerer(**options, reader=reader, policy=policy)
+        return {reading.name: reading, plain.name: plain}
 
     @property
     def embedder(self) -> Embedder:
@@ -92,9 +106,10 @@ class Assistant:
         """
         self._open()
         self._embedder.warm_up()
-        answerer_warm_up = getattr(self._answerer, "warm_up", None)  # optional, as for Haystack components
-        if answerer_warm_up is not None:
-            answerer_warm_up()
+        for answerer in self._answerers.values():
+            answerer_warm_up = getattr(answerer, "warm_up", None)  # optional, as for Haystack components
+            if answerer_warm_up is not None:
+                answerer_warm_up()
         self._context("warm up", 1, Filters())
 
     def close(self) -> None:
@@ -200,16 +215,44 @@ class Assistant:
         outlet: str | None = None,
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
+        mode: str | None = None,
     ) -> Answer:
         """Answer ``question`` from the stored articles, citing exact sentences.
 
         ``history`` holds earlier ``(question, Answer)`` turns of the same
         conversation, used to complete follow-ups ("What did he say?").
+        ``mode`` picks one of ``modes`` (default: the first).
+        """
+        events = self.ask_stream(
+            question, history=history, top_k=top_k, outlet=outlet, since=since, until=until, mode=mode
+        )
+        return next(e for e in events if isinstance(e, Answer))
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[tuple[str, Answer]] = (),
+        top_k: int | None = None,
+        outlet: str | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        mode: str | None = None,
+    ) -> Iterator[Step | TextDelta | Answer]:
+        """``ask``, as it happens: ``Step`` events, ``TextDelta`` pieces of text
+        (from an answerer that writes), then the validated ``Answer``, last.
+
+        Input errors are raised before the first event.
         """
         t0 = time.perf_counter()
         question = _check_question(question)
         filters = _filters(outlet, since, until)
-        rewritten = rewrite_follow_up(question, history)
+        answerer = self._answerer_for(mode)
+        return self._stream(question, history, top_k, filters, answerer, t0)
+
+    def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
+        yield Step("retrieve", "Searching the articles…")
+        rewritten = rewrite_follow_up(question, history, about_previous=self._about_previous)
         context = self._context(rewritten, top_k or self.settings.top_k, filters)
         if history and asks_for_more(question):
             said = {
@@ -218,26 +261,62 @@ class Assistant:
             }  # fmt: skip
             context = replace(context, already_cited=frozenset(said))
         t1 = time.perf_counter()
-        draft = self._answerer.answer(context)
+        stream = getattr(answerer, "answer_stream", None)
+        draft = None
+        for event in stream(context) if stream is not None else (answerer.answer(context),):
+            if isinstance(event, Draft):
+                draft = event
+            else:
+                yield event
+        if draft is None:
+            raise TypeError(f"answerer {answerer.name!r} gave no Draft")
         citations = self._validate(draft)
         refused = draft.refused or not citations
-        timings = {
-            "retrieve": (t1 - t0) * 1000,
-            "rank": draft.timings_ms.get("rank", 0.0),
-            "answer": draft.timings_ms.get("answer", 0.0),
-        }
+        timings = {"retrieve": (t1 - t0) * 1000, "rank": 0.0, "answer": 0.0, **draft.timings_ms}
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(
+        yield Answer(
             question=question,
             rewritten_question=rewritten,
             # All citations failing validation turns an answer into a refusal.
             text=draft.text if not refused or draft.refused else REFUSAL,
             citations=citations if not refused else (),
             refused=refused,
-            answerer=self._answerer.name,
+            answerer=draft.answerer or answerer.name,
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
+
+    def _about_previous(self, question: str, previous: Answer) -> bool:
+        """Whether the articles the previous answer cited speak of what ``question`` asks.
+
+        Half the question's idf-weighted terms must be in them; a refused
+        answer cited nothing, so it gives no reason to doubt the follow-up.
+        """
+        cited = {c.article_id for c in previous.citations}
+        if not cited:
+            return True
+        index = self._open()
+        terms = set(tokenize(" ".join(content_words(question))))
+        weights = {t: index.bm25.idf(t) for t in terms}
+        total = sum(weights.values())
+        if not total:
+            return True
+        texts = [stored.text for aid in cited if (stored := index.table.get(aid)) is not None]
+        present = set(tokenize(" ".join(texts)))
+        covered = sum(w for t, w in weights.items() if has_term(t, present))
+        return covered / total >= _ABOUT_PREVIOUS
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The answer modes ``ask`` can use now, the default first."""
+        return tuple(self._answerers)
+
+    def _answerer_for(self, mode: str | None) -> Answerer:
+        if mode is None:
+            return next(iter(self._answerers.values()))
+        if mode not in self._answerers:
+            raise InvalidInputError(f"unknown answer mode {mode!r}; this assistant has {', '.join(self._answerers)}")
+        return self._answerers[mode]
 
     def _context(self, question: str, top_k: int, filters: Filters) -> AnswerContext:
         """Retrieve, then (with ``rerank``) reorder the candidates by their best sentence."""

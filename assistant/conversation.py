@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .answer_types import is_place, names_in
 from .question import analyse
@@ -27,7 +27,12 @@ def asks_for_more(question: str) -> bool:
     return bool(_MORE.match(question))
 
 
-def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> str:
+def rewrite_follow_up(
+    question: str,
+    history: Sequence[tuple[str, Answer]],
+    *,
+    about_previous: Callable[[str, Answer], bool] | None = None,
+) -> str:
     """Complete ``question`` from the previous turn when it leans on it.
 
     * "What else?" asks the previous question again.
@@ -37,8 +42,12 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
     * "And the council?" (too short to stand alone) is joined to the
       previous question; "Who won?" (short, but a question of its own) gets
       the previous question in brackets.
-    * A question that names nothing is about the previous turn's subject:
-      that subject is added in brackets, for retrieval to find the article.
+    * A question that names nothing is about the previous turn's subject,
+      added in brackets for retrieval to find the article, when
+      ``about_previous(question, previous_answer)`` agrees (the Assistant
+      checks that the articles the previous answer cited speak of what it
+      asks): "What does the planted note say?" after a question on another
+      story is a new question, not a follow-up.
     A question that stands alone and names its subject is returned unchanged
     (less an opening "And").
     """
@@ -72,7 +81,8 @@ def rewrite_follow_up(question: str, history: Sequence[tuple[str, Answer]]) -> s
         return f"{core} {rest.strip(' ?')}?" + (f" ({carried})" if carried else "")
     rest = rest[0].upper() + rest[1:]
     if not analyse(rest).names and (thing or person):
-        return f"{rest} ({thing or person})"
+        if about_previous is None or about_previous(rest, prev_answer):
+            return f"{rest} ({thing or person})"
     return rest
 
 

@@ -27,7 +27,7 @@ from typing import Protocol, runtime_checkable
 from .errors import ModelLoadError
 from .model_files import READER_MODEL, locate_gguf
 
-__all__ = ["Claim", "Reader", "LlamaReader", "Verdicts", "default_reader"]
+__all__ = ["Claim", "JudgePrompt", "Reader", "LlamaReader", "Verdicts", "default_reader"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +63,22 @@ class Reader(Protocol):
     def judge(self, question: str, claims: Sequence[Claim], *, budget_ms: float | None = None) -> Verdicts: ...
 
 
-_SYSTEM = (
-    "You are a careful news fact-checker. You judge whether a sentence from a news article "
-    "states the answer to a reader's question. Answer only yes or no."
-)
-_ASK = "Does this sentence state the answer to the question? Reply yes or no."
+@dataclass(frozen=True, slots=True)
+class JudgePrompt:
+    """The yes/no prompt in three pieces, so that work is shared where the text is.
 
+    ``head`` is the same for every question (evaluated once per process),
+    ``question`` once per question, ``claim`` once per candidate.  On two
+    CPU cores every token costs about 50 ms, so each piece is kept short.
+    """
 
-def _chatml(system: str, user: str) -> str:
-    return f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+    head: str = (
+        "<|im_start|>system\nYou check news articles. Given a question and one sentence from an article, "
+        "reply yes if the sentence states the answer to the question, and no if it does not.<|im_end|>\n"
+        "<|im_start|>user\nQuestion: "
+    )
+    question: str = "{}\nSentence: "
+    claim: str = "{}<|im_end|>\n<|im_start|>assistant\n"
 
 
 class LlamaReader:
@@ -91,9 +98,12 @@ class LlamaReader:
         *,
         n_threads: int | None = None,
         n_ctx: int = 1024,
-        max_claim_tokens: int = 160,
+        max_claim_tokens: int = 96,
         cache_size: int = 4096,
+        prompt: JudgePrompt = JudgePrompt(),
     ):
+        self._prompt = prompt
+        self._head_len = 0
         self._model_path = model_path
         self._n_threads = n_threads
         self._n_ctx = n_ctx
@@ -104,7 +114,7 @@ class LlamaReader:
         self._lock = threading.Lock()
         # The same question over the same passages is judged once (reruns,
         # "what else?", several chats asking alike).
-        self._memo: OrderedDict[tuple[str, str, str], float] = OrderedDict()
+        self._memo: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._cache_size = cache_size
 
     def warm_up(self) -> None:
@@ -148,7 +158,7 @@ class LlamaReader:
         with self._lock:
             prefix = None
             for i, claim in enumerate(claims):
-                key = (question, claim.text, claim.source)
+                key = (question, claim.text)
                 if key in self._memo:
                     self._memo.move_to_end(key)
                     scores[i] = self._memo[key]
@@ -164,27 +174,42 @@ class LlamaReader:
 
     # -- the model ------------------------------------------------------------
     def _start(self, question: str) -> int:
-        """Evaluate the shared prompt prefix (system and question); returns its length."""
+        """Evaluate the question after the cached head; returns the shared prefix length."""
         llm = self._llm
-        head = _chatml(_SYSTEM, f"Question: {question.strip()}\n").split("<|im_end|>\n<|im_start|>assistant")[0]
-        tokens = llm.tokenize(head.encode("utf-8"), add_bos=False, special=True)
-        llm.reset()
-        llm.eval(tokens)
+        if not self._head_len:
+            llm.reset()
+            llm.eval(self._tokens(self._prompt.head))
+            self._head_len = llm.n_tokens
+        # eval() drops what the cache holds past n_tokens, so going back to the
+        # end of the head reuses it for every question.
+        llm.n_tokens = self._head_len
+        llm.eval(self._fill(self._prompt.question, question))
         return llm.n_tokens
 
     def _score(self, prefix: int, claim: Claim) -> float:
         llm = self._llm
-        label = f"Sentence ({claim.source})" if claim.source else "Sentence"
-        body = llm.tokenize(f"{label}: {claim.text.strip()}".encode(), add_bos=False, special=False)
-        body = body[: self._max_claim_tokens]
-        tail = llm.tokenize(f"\n{_ASK}<|im_end|>\n<|im_start|>assistant\n".encode(), add_bos=False, special=True)
-        # Back to the end of the prefix: eval() drops the cache after n_tokens.
         llm.n_tokens = prefix
-        llm.eval(body + tail)
+        llm.eval(self._fill(self._prompt.claim, claim.text, limit=self._max_claim_tokens))
         logits = _last_logits(llm)
         yes = _logsumexp([float(logits[t]) for t in self._yes])
         no = _logsumexp([float(logits[t]) for t in self._no])
         return 1.0 / (1.0 + math.exp(no - yes))
+
+    def _fill(self, template: str, text: str, *, limit: int | None = None) -> list[int]:
+        """The template's tokens around ``text``'s.
+
+        Only the template may hold control tokens: an article (or a question)
+        that spells out "<|im_end|>" is read as plain text, never as the end
+        of the instruction.
+        """
+        before, after = template.split("{}", 1)
+        plain = self._llm.tokenize(" ".join(text.split()).encode("utf-8"), add_bos=False, special=False)
+        return self._tokens(before) + plain[:limit] + self._tokens(after)
+
+    def _tokens(self, template_text: str) -> list[int]:
+        if not template_text:
+            return []
+        return self._llm.tokenize(template_text.encode("utf-8"), add_bos=False, special=True)
 
 
 def _variants(llm, words: Sequence[str]) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Citation", "Answer", "Passage", "ArticleInfo", "Article", "IngestReport", "Rejected"]
+__all__ = ["Citation", "Answer", "Passage", "ArticleInfo", "Article", "IngestReport", "Rejected", "Step", "TextDelta"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +148,26 @@ class IngestReport:
             "replaced": list(self.replaced),
             "rejected": [asdict(r) for r in self.rejected],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A stage an answer is passing through, shown while the user waits.
+
+    Attributes:
+        stage: ``"retrieve"``, ``"read"`` (the reading model judges
+            passages) or ``"write"`` (an LLM writes the answer).
+        message: ready to show, e.g. ``"Reading 6 passages…"``.
+        count: how many items the stage works on, when it has a number.
+    """
+
+    stage: str
+    message: str
+    count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the answer text as an LLM writes it; the final ``Answer`` replaces it."""
+
+    text: str

@@ -72,6 +72,24 @@ def test_follow_up_uses_the_history(seeded):
     assert not follow.refused
 
 
+def test_a_new_question_on_another_story_is_not_read_as_a_follow_up(writable_seeded, tmp_path):
+    story = tmp_path / "theatre.txt"
+    story.write_text(
+        "Stage hands find a note hidden in a play's script\n\n"
+        "Stage hands at the Riverside Theatre found a note planted inside the director's script on Friday. "
+        "The planted note said the final scene had been rewritten without the cast being told. "
+        "The theatre said it would review who had access to the script before opening night.\n"
+    )
+    writable_seeded.ingest([story])
+    first = writable_seeded.ask("How many military posts did Azerbaijan say it seized?")
+    turn = ("How many military posts did Azerbaijan say it seized?", first)
+    unrelated = writable_seeded.ask("What does the planted note say about the script?", history=[turn])
+    assert unrelated.rewritten_question == "What does the planted note say about the script?"
+    assert {c.article_id for c in unrelated.citations} == {"theatre"}
+    related = writable_seeded.ask("What did the ministry say about the military vehicles?", history=[turn])
+    assert related.rewritten_question.endswith("(Azerbaijan)")
+
+
 def test_what_else_never_repeats_a_quote(seeded):
     history = []
     for question in ["Who is Hikmet Hajiyev?", "What else?", "What else?"]:
