@@ -212,6 +212,12 @@ def bench(
     reader_questions: int = typer.Option(20, "--reader-questions", min=0, help="Of those, asked with the reader on."),
     cold_runs: int = typer.Option(3, "--cold-runs", min=1, help="Cold `assistant ask` processes per size."),
     naive: bool = typer.Option(True, "--naive/--no-naive", help="Also run the naive LlamaIndex pipeline."),
+    ingest_sample: int = typer.Option(
+        100, "--ingest-sample", min=1, help="Articles per size ingested computing every vector (the ingest figure)."
+    ),
+    embeddings_from: Path | None = typer.Option(
+        None, "--embeddings-from", help="A store (ASSISTANT_HOME) whose vectors fill the embedding cache first."
+    ),
     workdir: Path | None = typer.Option(None, "--workdir", help="Keep the stores here (default: a temporary folder)."),
 ) -> None:
     """Measure ingest, warm and cold ask, memory, and a naive LlamaIndex pipeline on the BBC archive."""
@@ -225,7 +231,8 @@ def bench(
 
     main_bench(
         sizes=parsed, json_path=json_path, questions=questions, reader_questions=reader_questions,
-        cold_runs=cold_runs, naive=naive, workdir=workdir, console=out,
+        cold_runs=cold_runs, naive=naive, ingest_sample=ingest_sample, embeddings_from=embeddings_from,
+        workdir=workdir, console=out,
     )  # fmt: skip
 
 

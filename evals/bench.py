@@ -1071,6 +1071,8 @@ def main_bench(
     reader_questions: int = 20,
     cold_runs: int = 3,
     naive: bool = True,
+    ingest_sample: int = 100,
+    embeddings_from: Path | None = None,
     workdir: Path | None = None,
     console: Any = None,
 ) -> BenchReport:
@@ -1080,7 +1082,7 @@ def main_bench(
     console = console or Console()
     report = run_bench(
         sizes=sizes, questions=questions, reader_questions=reader_questions, cold_runs=cold_runs, naive=naive,
-        workdir=workdir, log=lambda line: console.print(f"[dim]{line}[/]", highlight=False),
+        ingest_sample=ingest_sample, embeddings_from=embeddings_from, workdir=workdir, log=lambda line: console.print(f"[dim]{line}[/]", highlight=False),
     )  # fmt: skip
     print_bench(report, console)
     if json_path is not None:
