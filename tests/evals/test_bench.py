@@ -139,7 +139,7 @@ def test_markdown_table_round_trips_through_the_json():
     assert lines[0] == "| figure | 1,000 chunks | 100,000 chunks | target |"
     assert "| warm ask, reader off: p50 / p95 ms | 12 / 30 | 12 / 30 |" in text
     assert "| warm ask, reader on: p50 / p95 ms | not available | not available |" in text
-    assert "| ingest of copies, cached embeddings: articles/s | — | 80.0 |" in text
+    assert "| ingest of copies: articles/s (vectors reused / computed) | — | 80.0 (900000 / 0) |" in text
     assert "| speed-up over naive (p50) | 3.00x | 3.00x | >= 2" in text
     assert "| warm ask, reader off: CPU p50 / p95 ms | 10 / 20 | 10 / 20 |" in text
     assert "| cold `assistant ask`, reader off: CPU s (median) | 2.0 | 2.0 |" in text
