@@ -149,6 +149,10 @@ class ExtractiveAnswerer:
             if refusal:
                 drafts.append(Draft(REFUSAL, (), True, refusal))
                 continue
+            early = self._refusal_before_reading(ranked, missing)
+            if early:
+                drafts.append(early)
+                continue
             reading = None
             if self._reader is not None:
                 pool = self._pool(ranked, sub)
@@ -243,13 +247,9 @@ class ExtractiveAnswerer:
         self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext,
         reading: _Reading | None = None,
     ) -> Draft:
-        if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
-            # A name the corpus lacks is refused unless a sentence means the
-            # same thing in other words ("America" for "the US").
-            return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
-        if not ranked or max(c.semantic for c in ranked) < self._min_similarity:
-            # Shared words alone ("bake" in a name) don't make a sentence about the question.
-            return Draft(REFUSAL, (), True, "The articles are not about this.")
+        early = self._refusal_before_reading(ranked, missing)
+        if early:
+            return early
         fallback = None
         if reading is not None and reading.failure is None:
             picks = self._chosen_by_reader(info, reading, context)
@@ -272,6 +272,17 @@ class ExtractiveAnswerer:
         if fallback:
             draft = replace(draft, notice=" ".join(n for n in (fallback, draft.notice) if n))
         return draft
+
+    def _refusal_before_reading(self, ranked: list[Candidate], missing: list[str]) -> Draft | None:
+        """Refusals that need no reading: nothing is worth the reader's seconds."""
+        if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
+            # A name the corpus lacks is refused unless a sentence means the
+            # same thing in other words ("America" for "the US").
+            return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
+        if not ranked or max(c.semantic for c in ranked) < self._min_similarity:
+            # Shared words alone ("bake" in a name) don't make a sentence about the question.
+            return Draft(REFUSAL, (), True, "The articles are not about this.")
+        return None
 
     def _compose_by_rules(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext) -> Draft:
         if not ranked:

@@ -21,13 +21,15 @@ from vectorstore.loading import load_paths
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import asks_for_more, rewrite_follow_up
+from .conversation import LLMRewriter, asks_for_more, rewrite_follow_up
 from .errors import (
     ArticleNotFoundError,
     IndexMismatchError,
     InvalidInputError,
     StoreError,
 )
+from .generative import LLMAnswerer
+from .llm import LLMBackend, backend_from_settings
 from .question import content_words, statement_form
 from .reader import Reader, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
@@ -65,10 +67,13 @@ class Assistant:
         retriever: Retriever | None = None,
         answerer: Answerer | None = None,
         reader: Reader | None = None,
+        llm: LLMBackend | None = None,
     ):
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else MiniLMEmbedder()
         self._retriever = retriever
+        self._llm = llm if llm is not None else backend_from_settings(self.settings)
+        self._rewriter = LLMRewriter(self._llm) if self._llm is not None else None
         if answerer is not None:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
@@ -84,12 +89,22 @@ class Assistant:
         plain = ExtractiveAnswerer(**options)
         reader = reader if reader is not None else default_reader(self.settings)
         if reader is None:
-            return {plain.name: plain}
+            return self._with_llm({plain.name: plain})
         policy = ReaderPolicy(
             candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
         )
         reading = ExtractiveAnswerer(**options, reader=reader, policy=policy)
-        return {reading.name: reading, plain.name: plain}
+        return self._with_llm({reading.name: reading, plain.name: plain})
+
+    def _with_llm(self, answerers: dict[str, Answerer]) -> dict[str, Answerer]:
+        """The LLM answerer over the default extractive one, first when ``answerer`` is llm."""
+        if self._llm is None:
+            return answerers
+        evidence = next(iter(answerers.values()))
+        writer = LLMAnswerer(self._llm, evidence, self._embedder.embed, timeout_s=self.settings.llm_timeout_s)
+        if self.settings.answerer == "llm":
+            return {writer.name: writer, **answerers}
+        return {**answerers, writer.name: writer}
 
     @property
     def embedder(self) -> Embedder:
@@ -252,7 +267,7 @@ class Assistant:
 
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
-        rewritten = rewrite_follow_up(question, history, about_previous=self._about_previous)
+        rewritten = self._rewrite(question, history)
         context = self._context(rewritten, top_k or self.settings.top_k, filters)
         if history and asks_for_more(question):
             said = {
@@ -285,6 +300,18 @@ class Assistant:
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
+
+    def _rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str:
+        """A follow-up made to stand alone: by the LLM when one is configured, else by the rules.
+
+        "What else?" always goes to the rules: it means the previous question
+        again, which is what lets the answer skip what was said.
+        """
+        if history and self._rewriter is not None and not asks_for_more(question):
+            rewritten = self._rewriter.rewrite(question, history)
+            if rewritten:
+                return rewritten
+        return rewrite_follow_up(question, history, about_previous=self._about_previous)
 
     def _about_previous(self, question: str, previous: Answer) -> bool:
         """Whether the articles the previous answer cited speak of what ``question`` asks.

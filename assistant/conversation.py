@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 
@@ -9,7 +10,9 @@ from .answer_types import is_place, names_in
 from .question import analyse
 from .types import Answer
 
-__all__ = ["asks_for_more", "resolve_in_part", "rewrite_follow_up"]
+__all__ = ["LLMRewriter", "asks_for_more", "resolve_in_part", "rewrite_follow_up"]
+
+logger = logging.getLogger(__name__)
 
 # "they" is left alone: after "What did protesters call him?" it means the
 # protesters, not him, and no rule here can tell a group from a person.
@@ -135,3 +138,40 @@ def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:
         else:
             thing = next((n for n in found if is_place(n)), thing)
     return person, thing
+
+
+_REWRITE_SYSTEM = (
+    "You rewrite a reader's follow-up question about the news so that it can be understood on its own. "
+    "Replace pronouns and fill in what the question leaves out, using the conversation; keep the reader's words. "
+    "If the question is about something new, or already stands on its own, repeat it unchanged. "
+    "Reply with the question only."
+)
+
+
+class LLMRewriter:
+    """Follow-ups rewritten by an LLM; ``rewrite`` returns None when it can't help
+    (the LLM failed or wrote something that is not a question), and the rules run."""
+
+    def __init__(self, backend, *, turns: int = 2, max_answer_chars: int = 300):
+        self._backend = backend
+        self._turns = turns
+        self._max_answer_chars = max_answer_chars
+
+    def rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str | None:
+        from .llm import ChatTurn, LLMFailure
+
+        lines = []
+        for asked, answer in history[-self._turns :]:
+            said = re.sub(r"\s*\[\d+\]", "", answer.text)[: self._max_answer_chars]
+            lines.append(f"Q: {answer.rewritten_question or asked}\nA: {said}")
+        user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up: {question}\nStandalone question:"
+        try:
+            text = "".join(self._backend.stream([ChatTurn("system", _REWRITE_SYSTEM), ChatTurn("user", user)]))
+        except LLMFailure as exc:
+            logger.warning("LLM rewrite failed, using the rules: %s", exc)
+            return None
+        line = next((ln.strip(" \"'“”") for ln in text.strip().splitlines() if ln.strip()), "")
+        line = re.sub(r"^(?:standalone question|question)\s*:\s*", "", line, flags=re.I)
+        if not line or len(line) > 3 * len(question) + 120 or not re.search(r"[A-Za-z]", line):
+            return None
+        return line

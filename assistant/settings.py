@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
@@ -63,6 +63,29 @@ class Settings(BaseSettings):
         description="Per-user folder where packaged models are assembled, shared by every store.",
     )
 
+    answerer: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive: quote the chosen sentences; llm: an LLM writes the answer from them."
+    )
+    llm: Literal["none", "local", "openai-compatible", "ollama", "openai"] = Field(
+        "none", description="The LLM that writes answers and rewrites follow-ups; none: no LLM."
+    )
+    llm_base_url: str | None = Field(None, description="Server URL for openai-compatible (…/v1) or ollama.")
+    llm_model: str | None = Field(None, description="Model name on the server; local: a GGUF path.")
+    llm_api_key: SecretStr | None = Field(None, description="API key (openai; optional for openai-compatible).")
+    llm_timeout_s: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the LLM before falling back.")
+    llm_context: int = Field(4096, ge=512, le=1_000_000, description="The LLM's context window in tokens.")
+    llm_max_tokens: int = Field(320, ge=16, le=8192, description="Most tokens the LLM may write per answer.")
+
+    @model_validator(mode="after")
+    def _llm_is_configured(self) -> Settings:
+        if self.answerer == "llm" and self.llm == "none":
+            raise ValueError("ASSISTANT_ANSWERER=llm needs an LLM: set ASSISTANT_LLM (local, openai-compatible, ollama or openai)")
+        if self.llm == "openai-compatible" and not self.llm_base_url:
+            raise ValueError("ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
+        if self.llm == "ollama" and not self.llm_model:
+            raise ValueError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL, e.g. qwen2.5:1.5b")
+        return self
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
@@ -83,6 +106,7 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             loc = [str(part) for part in err.get("loc", ()) if part]
-            name = f"ASSISTANT_{loc[0].upper()}" if loc else "ASSISTANT_* settings"
-            problems.append(f"{name}: {err.get('msg', 'invalid value')}")
+            msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+            # A check across fields names its variables in its own message.
+            problems.append(f"ASSISTANT_{loc[0].upper()}: {msg}" if loc else msg)
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None

@@ -17,6 +17,8 @@ from .report import print_report, write_html, write_json
 from .runner import (
     COMPARE_CONFIGS,
     DEFAULT_CONFIG,
+    LLM_CONFIG,
+    READER_OFF_CONFIG,
     CaseResult,
     ConfigResult,
     EvalConfig,
@@ -34,6 +36,8 @@ __all__ = [
     "EvalConfig",
     "DEFAULT_CONFIG",
     "COMPARE_CONFIGS",
+    "READER_OFF_CONFIG",
+    "LLM_CONFIG",
     "load_suite",
     "Case",
     "Dataset",

@@ -1,6 +1,7 @@
 """Quality thresholds and the function behind ``assistant eval``.
 
-Thresholds are checked against the default pipeline's results. They are
+Thresholds are checked against the results of the pipeline they were
+recorded for (the file names it; older files mean the default pipeline). They are
 recorded from a measured run minus a margin, so ordinary noise does not fail
 the gate but a real regression does.
 """
@@ -25,6 +26,7 @@ __all__ = ["check_thresholds", "record_thresholds", "main_eval", "DEFAULT_SUITES
 logger = logging.getLogger(__name__)
 
 DEFAULT_SUITES = ("seeds",)
+LOWER_IS_BETTER = frozenset({"unsupported_rate"})
 
 
 def _suite(report: EvalReport, suite: str | SuiteResult) -> SuiteResult:
@@ -49,7 +51,11 @@ def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
             result.name, recorded_split, result.split,
         )  # fmt: skip
         return []
-    measured = result.config().metrics
+    config = _recorded_config(Path(result.path))
+    if config and config not in {c.config.name for c in result.configs}:
+        logger.warning("suite %s: thresholds are for the %r pipeline, which this run did not include", result.name, config)
+        return []
+    measured = result.config(config).metrics
     failures = []
     for metric, threshold in thresholds.items():
         value = measured.get(metric)
@@ -59,6 +65,12 @@ def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
         elif value < threshold:
             failures.append(f"{prefix} = {value:.3f} is below its threshold {threshold:.3f}")
     return failures
+
+
+def _recorded_config(jsonl_path: Path) -> str | None:
+    """The pipeline the thresholds were recorded for (older files: the default)."""
+    path = thresholds_path_for(jsonl_path)
+    return json.loads(path.read_text(encoding="utf-8")).get("config") if path.is_file() else None
 
 
 def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: float = 0.02) -> Path:
@@ -72,7 +84,7 @@ def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: floa
     thresholds = {}
     for metric in METRIC_ORDER:
         value = measured.get(metric)
-        if value is None:
+        if value is None or metric in LOWER_IS_BETTER:  # a floor on these would reward regressions
             continue
         # The epsilon keeps float noise (0.88 stored as 0.87999...) from
         # costing a whole thousandth.
@@ -80,7 +92,10 @@ def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: floa
         if floored > 0:
             thresholds[metric] = floored
     path = thresholds_path_for(Path(result.path))
-    payload = {"split": result.split, "recorded": date.today().isoformat(), "thresholds": thresholds}
+    payload = {
+        "split": result.split, "config": result.config().config.name, "recorded": date.today().isoformat(),
+        "thresholds": thresholds,
+    }  # fmt: skip
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     logger.info("recorded %d thresholds for %s in %s", len(thresholds), result.name, path)
     return path

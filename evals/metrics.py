@@ -55,6 +55,7 @@ __all__ = [
     "citation_recall_metric",
     "refusal_metric",
     "first_citation_metric",
+    "unsupported_rate_metric",
 ]
 
 
@@ -336,3 +337,21 @@ def first_citation_metric(example: Any, prediction: Any) -> float:
     if prediction.refused or not prediction.citations:
         return 0.0
     return float(prediction.citations[0].article_id in set(example.relevant))
+
+
+_LEFT_OUT = re.compile(r"\b(\d+) sentences? the passages do not support (?:was|were) left out")
+
+
+def unsupported_rate_metric(example: Any, prediction: Any) -> float | None:
+    """Share of the sentences an LLM wrote that the code dropped as unsupported.
+
+    None when no LLM wrote this answer.  An answer that fell back because
+    nothing written was supported counts 1.0; other fallbacks (the LLM down,
+    too slow) say nothing about support and are left out.
+    """
+    notice = prediction.notice or ""
+    if prediction.answerer != "llm":
+        return 1.0 if "The LLM wrote nothing the passages support" in notice else None
+    dropped = int(m.group(1)) if (m := _LEFT_OUT.search(notice)) else 0
+    kept = max(1, len(re.findall(r"(?:\[\d+\])+", prediction.text)))
+    return dropped / (dropped + kept)

@@ -24,6 +24,9 @@ __all__ = [
     "EvalConfig",
     "DEFAULT_CONFIG",
     "COMPARE_CONFIGS",
+    "READER_OFF_CONFIG",
+    "LLM_CONFIG",
+    "compare_configs",
     "RETRIEVAL_K",
     "METRIC_ORDER",
     "CitedQuote",
@@ -46,7 +49,7 @@ HIT_KS = (1, 3, 5)
 METRIC_ORDER = (
     "hit@1", "hit@3", "hit@5", "recall@5", "mrr", "ndcg@5",
     "contains", "exact_match", "f1", "citation_precision", "citation_recall",
-    "multi_turn", "refusal_accuracy", "unanswerable_refused", "answerable_answered",
+    "multi_turn", "refusal_accuracy", "unanswerable_refused", "answerable_answered", "unsupported_rate",
 )  # fmt: skip
 
 
@@ -58,15 +61,28 @@ class EvalConfig:
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
-DEFAULT_CONFIG = EvalConfig("hybrid", {"retrieval": "hybrid"})
-# Dense only and BM25 only answer with the same reranking answerer; "no rerank"
-# shows what sentence-level reranking of the candidates adds to hybrid.
+DEFAULT_CONFIG = EvalConfig("hybrid + reader", {"retrieval": "hybrid", "reader": "on"})
+# The fast path: the same retrieval and ranking, no reading model.  The CI
+# gate runs this one (the reader takes seconds a question on two cores).
+READER_OFF_CONFIG = EvalConfig("hybrid", {"retrieval": "hybrid", "reader": "off"})
+# Dense only and BM25 only answer with the same reranking answerer (reader
+# off); "no rerank" shows what sentence-level reranking of the candidates adds.
 COMPARE_CONFIGS = (
-    EvalConfig("dense", {"retrieval": "dense"}),
-    EvalConfig("bm25", {"retrieval": "bm25"}),
-    EvalConfig("hybrid, no rerank", {"retrieval": "hybrid", "rerank": False}),
+    EvalConfig("dense", {"retrieval": "dense", "reader": "off"}),
+    EvalConfig("bm25", {"retrieval": "bm25", "reader": "off"}),
+    EvalConfig("hybrid, no rerank", {"retrieval": "hybrid", "rerank": False, "reader": "off"}),
+    READER_OFF_CONFIG,
     DEFAULT_CONFIG,
 )
+# With an LLM configured (ASSISTANT_LLM), --compare adds it over the reader's choice.
+LLM_CONFIG = EvalConfig("hybrid + reader + llm", {"retrieval": "hybrid", "reader": "on", "answerer": "llm"})
+
+
+def compare_configs() -> tuple[EvalConfig, ...]:
+    """The configurations ``--compare`` runs: the LLM one too when an LLM is configured."""
+    from assistant import load_settings
+
+    return COMPARE_CONFIGS + ((LLM_CONFIG,) if load_settings().llm != "none" else ())
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,9 @@ class EvalReport:
 def score_case(case: Case, answer: Any, passages: Sequence[Any]) -> tuple[dict[str, float], list[str]]:
     """Per-case scores and the reasons it fails (empty = passed)."""
     scores: dict[str, float] = {"refusal_correct": m.refusal_metric(case, answer)}
+    unsupported = m.unsupported_rate_metric(case, answer)
+    if unsupported is not None:
+        scores["unsupported_rate"] = unsupported
     reasons: list[str] = []
     if not case.answerable:
         if not answer.refused:
@@ -380,7 +399,7 @@ def run_evals(
     """
     if isinstance(suites, (str, Path)):
         suites = [suites]
-    chosen = tuple(configs) if configs else (COMPARE_CONFIGS if compare else (DEFAULT_CONFIG,))
+    chosen = tuple(configs) if configs else (compare_configs() if compare else (DEFAULT_CONFIG,))
     if len({c.name for c in chosen}) != len(chosen):
         raise ValueError(f"config names must be unique: {[c.name for c in chosen]}")
     factory = assistant_factory or _shared_model_factory()

@@ -195,3 +195,20 @@ def test_dspy_style_metrics_take_example_and_prediction():
     assert m.refusal_metric(case, A(text="I can't tell.", refused=True)) == 0.0
     unanswerable = case.model_copy(update={"answerable": False, "answers": (), "evidence": ()})
     assert m.refusal_metric(unanswerable, A(text="No.", refused=True)) == 1.0
+
+
+@pytest.mark.parametrize(
+    "answerer, text, notice, rate",
+    [
+        ("llm", "A. [1] B. [2]", None, 0.0),
+        ("llm", "A. [1] B. [2]", "2 sentences the passages do not support were left out.", 0.5),
+        ("extractive", "quote [1]", "The LLM wrote nothing the passages support; this is the extractive answer.", 1.0),
+        ("extractive", "quote [1]", "The LLM failed (timeout); this is the extractive answer.", None),
+        ("reader", "quote [1]", None, None),
+    ],
+)
+def test_unsupported_rate_counts_only_what_an_llm_wrote(answerer, text, notice, rate):
+    from types import SimpleNamespace
+
+    prediction = SimpleNamespace(answerer=answerer, text=text, notice=notice)
+    assert m.unsupported_rate_metric(None, prediction) == rate

@@ -167,7 +167,7 @@ def test_a_missing_lee_corpus_is_fetched_for_any_suite_over_it(tmp_path: Path, m
 
 def test_metrics_of_the_default_config(report: evals.EvalReport):
     suite = report.suite("mini")
-    assert [c.config.name for c in suite.configs] == ["hybrid"]
+    assert [c.config.name for c in suite.configs] == ["hybrid + reader"]
     result = suite.config()
     got = result.metrics
     # Retrieval and answers over c1, c3 (right) and c4 (missed); c2 is unanswerable.
@@ -209,7 +209,9 @@ def test_multi_turn_asks_history_first_and_searches_the_rewritten_question(repor
 def test_compare_runs_every_config_on_one_ingested_store(suite: Path):
     report = run_evals([str(suite)], compare=True, assistant_factory=FakeAssistant, progress=False)
     suite_result = report.suite("mini")
-    assert [c.config.name for c in suite_result.configs] == ["dense", "bm25", "hybrid, no rerank", "hybrid"]
+    assert [c.config.name for c in suite_result.configs] == [
+        "dense", "bm25", "hybrid, no rerank", "hybrid", "hybrid + reader"
+    ]
     ingests = [e for e in FakeAssistant.log if e[0] == "ingest"]
     assert len(ingests) == 1
     homes = {e[3] for e in FakeAssistant.log if e[0] == "search"} | {ingests[0][1]}
