@@ -154,7 +154,7 @@ def _local_backend(settings, window: int, most: int) -> LLMBackend:
         return LlamaCPP(
             model_path=str(path), temperature=0.1, max_new_tokens=most, context_window=window,
             messages_to_prompt=chatml, completion_to_prompt=lambda text: chatml([ChatTurn("user", text)]),
-            verbose=False,
+            model_kwargs={"n_threads": os.cpu_count() or 1}, verbose=False,
         )  # fmt: skip
 
     name = settings.llm_model or READER_MODEL.name

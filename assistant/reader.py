@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import sys
 import threading
 import time
@@ -105,7 +106,9 @@ class LlamaReader:
         self._prompt = prompt
         self._head_len = 0
         self._model_path = model_path
-        self._n_threads = n_threads
+        # llama.cpp's default is half the cores; judging is all prompt
+        # processing, which uses every core it is given.
+        self._n_threads = n_threads or os.cpu_count() or 1
         self._n_ctx = n_ctx
         self._max_claim_tokens = max_claim_tokens
         self._llm = None
