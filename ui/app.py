@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 # Gradio reads this at import time; the assistant runs offline and must not
@@ -30,6 +31,7 @@ __all__ = ["build_app", "launch_options", "APP_CSS", "APP_JS", "APP_THEME"]
 logger = logging.getLogger(__name__)
 
 VIEWER_TAB, ARTICLES_TAB, FILTERS_TAB = "viewer-tab", "articles-tab", "filters-tab"
+UPLOADS = "uploads"  # under ASSISTANT_HOME: the files added in the chat
 
 
 def launch_options(assistant: Any) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
     """
     settings = assistant.settings
     chat = ChatHandlers(assistant, feedback if feedback is not None else FeedbackLog(settings.home))
-    arts = ArticleHandlers(assistant, max_file_mb=settings.max_file_mb)
+    arts = ArticleHandlers(assistant, max_file_mb=settings.max_file_mb, upload_dir=Path(settings.home) / UPLOADS)
     modes = tuple(assistant.modes)
 
     with gr.Blocks(title="News assistant", analytics_enabled=False) as app:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,9 @@ LIST_LIMIT = 200  # rows the article list shows at once; the search box narrows 
 class ArticleHandlers:
     """Functions over ``assistant``'s ``articles``/``article``/``remove``/``ingest``."""
 
-    def __init__(self, assistant: Any, *, max_file_mb: float):
+    def __init__(self, assistant: Any, *, max_file_mb: float, upload_dir: Path | None = None):
         self._assistant = assistant
+        self._upload_dir = upload_dir
         self._max_bytes = int(max_file_mb * 1024 * 1024)
         self._max_file_mb = max_file_mb
 
@@ -107,6 +109,11 @@ class ArticleHandlers:
             else:
                 accepted.append(path)
         report = None
+        if accepted and self._upload_dir is not None:
+            # Gradio's upload copies are temporary: keep each file in the data
+            # folder, so an article's source names a file that stays.
+            self._upload_dir.mkdir(parents=True, exist_ok=True)
+            accepted = [Path(shutil.copy2(path, self._upload_dir / path.name)) for path in accepted]
         if accepted:
             progress(0, desc="Reading the files…")
 

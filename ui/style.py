@@ -38,7 +38,7 @@ APP_CSS = """
   border-left: 3px solid var(--color-accent);
 }
 #viewer .article-title { margin: 0 0 .25em 0; }
-#viewer .article-meta { font-size: .85em; opacity: .8; margin-bottom: .5em; }
+#viewer .article-meta { font-size: .85em; opacity: .8; margin-bottom: .5em; overflow-wrap: anywhere; }
 #viewer .article-body { max-height: 520px; overflow-y: auto; padding-right: .5em; white-space: normal; }
 #viewer mark.cited { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
 #viewer .viewer-empty, #article-list .article-list-empty { opacity: .7; font-style: italic; }

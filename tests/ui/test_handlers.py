@@ -38,9 +38,11 @@ def test_upload_rejects_wrong_types_and_big_files_by_name_and_ingests_the_rest(t
     pdf.write_bytes(b"%PDF")
     big = tmp_path / "big.txt"
     big.write_text("x" * 2_000_000)
-    handlers = ArticleHandlers(store, max_file_mb=1)
+    kept = tmp_path / "home" / "uploads"
+    handlers = ArticleHandlers(store, max_file_mb=1, upload_dir=kept)
     report, *_ = handlers.upload([str(ok), str(pdf), str(big)], "", progress=lambda *a, **k: None)
-    assert store.ingested == [ok]
+    assert store.ingested == [kept / "fine.md"]  # kept in the data folder, not Gradio's temporary copy
+    assert (kept / "fine.md").read_text() == "# Title\n\nBody."
     assert "Added: fine" in report
     assert "Rejected: paper.pdf: not a .txt, .md, .html, .jsonl file" in report
     assert "Rejected: big.txt: larger than 1 MB (ASSISTANT_MAX_FILE_MB)" in report
