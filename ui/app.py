@@ -177,9 +177,12 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
 
         def refresh(query: str):
             table, picker = arts.list_view(query)
-            return table, picker, arts.outlet_choices()
+            return table, picker, arts.outlet_choices(), gr.Chatbot(examples=chat.examples() or None)
 
-        app.load(refresh, inputs=search, outputs=[article_list, remove_choice, outlet], api_visibility="private")
+        # On every page load: the store may have changed since the app was built.
+        app.load(
+            refresh, inputs=search, outputs=[article_list, remove_choice, outlet, chatbot], api_visibility="private"
+        )
 
         # gr.api derives each endpoint's schema from the type hints of its function.
         for endpoint in make_endpoints(assistant):

@@ -46,6 +46,7 @@ class Conversation:
 
     turns: list[tuple[str, Answer]] = field(default_factory=list)
     answer_at: dict[int, int] = field(default_factory=dict)  # chat message index -> turn index
+    votes: dict[int, str] = field(default_factory=dict)  # turn index -> the vote last saved for it
 
 
 def _blank(value: str | None) -> str | None:
@@ -115,11 +116,19 @@ class ChatHandlers:
     def feedback(self, convo: Conversation | None, data: gr.LikeData) -> None:
         """Save a thumb or a "wrong source" flag on the answer it was given to."""
         index = data.index if isinstance(data.index, int) else data.index[0]
-        turn = (convo.answer_at.get(index) if convo is not None else None)
+        turn = convo.answer_at.get(index) if convo is not None else None
+        if data.liked == "":  # a vote taken back: nothing to save
+            if turn is not None:
+                convo.votes.pop(turn, None)
+            return
         kind = _FEEDBACK_KIND.get(data.liked)
         if turn is None or kind is None:
             gr.Info("Only answers can be rated.")
             return
+        if convo.votes.get(turn) == kind:
+            # Gradio sends a click on an extra option ("Wrong source") twice.
+            return
+        convo.votes[turn] = kind
         _, answer = convo.turns[turn]
         try:
             self._feedback.record(kind, answer)

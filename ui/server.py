@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant import InvalidInputError
 
-__all__ = ["check_bind", "serve", "CONCURRENT_CHATS"]
+__all__ = ["check_bind", "serve", "configure_queue", "CONCURRENT_CHATS"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,11 @@ def check_bind(host: str, auth: str | None, no_auth: bool = False) -> tuple[str,
     )
 
 
+def configure_queue(app: Any) -> Any:
+    """The queue every launch uses: several chats at once (ingest and remove take turns, see ``ui.app``)."""
+    return app.queue(default_concurrency_limit=CONCURRENT_CHATS)
+
+
 def serve(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
     """Launch the app and block until the server stops.
 
@@ -54,7 +59,7 @@ def serve(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860, auth: tu
     from ui.app import build_app, launch_options
 
     app = build_app(assistant)
-    app.queue(default_concurrency_limit=CONCURRENT_CHATS)
+    configure_queue(app)
     logger.info("serving the news assistant on http://%s:%d", host, port)
     app.launch(
         server_name=host,

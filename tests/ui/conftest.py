@@ -218,6 +218,12 @@ def off_topic_question() -> str:
     return OFF_TOPIC_QUESTION
 
 
+@pytest.fixture
+def fake_assistant(tmp_path) -> FakeAssistant:
+    """A fresh ``FakeAssistant`` with its own home."""
+    return FakeAssistant(tmp_path / "fake_home")
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Screenshots and other test artifacts: ``.artifacts/ui`` (git-ignored), or ASSISTANT_TEST_ARTIFACTS."""
@@ -230,10 +236,11 @@ def artifacts_dir() -> Path:
 def fake_app(tmp_path_factory) -> Iterator[tuple[str, FakeAssistant]]:
     """The app over a ``FakeAssistant``, launched in this process."""
     from ui.app import build_app, launch_options
+    from ui.server import configure_queue
 
     fake = FakeAssistant(tmp_path_factory.mktemp("fake_home"))
     app = build_app(fake)
-    app.queue()
+    configure_queue(app)
     port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options(fake))
     url = f"http://127.0.0.1:{port}/"
