@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
 
 
 def _client(url: str) -> Client:
@@ -108,3 +109,23 @@ def test_real_app_chat_completes_a_follow_up_from_history(app_url):
 def test_real_app_lists_the_seed_articles(app_url):
     listed = _client(app_url).predict("", api_name="/articles")
     assert {"Al Jazeera", "Yemen Details"} <= {a["outlet"] for a in listed}
+
+
+@pytest.mark.unit
+def test_served_with_auth_the_endpoints_need_the_password(fake_assistant):
+    from ui.app import build_app, launch_options
+    from ui.server import check_bind, configure_queue
+
+    app = configure_queue(build_app(fake_assistant))
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True,
+               auth=check_bind("127.0.0.1", "ann:secret"), **launch_options(fake_assistant))  # fmt: skip
+    url = app.local_url
+    try:
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            _client(url).predict("Who is Hikmet Hajiyev?", api_name="/ask")
+        result = Client(url, auth=("ann", "secret"), verbose=False, analytics_enabled=False).predict(
+            "Who is Hikmet Hajiyev?", api_name="/ask"
+        )
+        assert result["question"] == "Who is Hikmet Hajiyev?"
+    finally:
+        app.close()

@@ -11,7 +11,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect
+
+expect = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright").expect
 
 pytestmark = pytest.mark.integration
 
