@@ -124,8 +124,9 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
                             since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="filter-since")
                             until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
                         top_k = gr.Slider(
-                            1, 20, value=settings.top_k, step=1, label="Passages to read (top-k)", elem_id="filter-top-k"
-                        )
+                            1, max(20, settings.top_k), value=settings.top_k, step=1,
+                            label="Passages to read (top-k)", elem_id="filter-top-k",
+                        )  # fmt: skip
                         mode = gr.Radio(
                             choices=list(modes), value=modes[0] if modes else None, label="Answer mode",
                             elem_id="filter-mode", visible=len(modes) > 1,

@@ -93,6 +93,7 @@ class ChatHandlers:
         )
         try:
             step, draft = None, ""
+            messages[-1] = {"role": "assistant", "content": render_error_html("No answer came back.")}
             for event in self._assistant.ask_stream(question, **options):
                 if isinstance(event, Step):
                     step = event.message
