@@ -154,6 +154,8 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
         new_chat.click(
             chat.new_conversation, outputs=[chatbot, convo, question, export_file], api_visibility="private"
         ).then(lambda: gr.Chatbot(examples=chat.examples() or None), outputs=chatbot, api_visibility="private")
+        # The chat's own trash button empties the messages: forget the turns too.
+        chatbot.clear(Conversation, outputs=convo, api_visibility="private")
         export.click(chat.export, inputs=convo, outputs=export_file, api_visibility="private").then(
             lambda path: gr.File(visible=path is not None), inputs=export_file, outputs=export_file,
             api_visibility="private",

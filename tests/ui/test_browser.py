@@ -117,6 +117,11 @@ def test_new_conversation_forgets_and_shows_examples_from_the_store(page, chat, 
     page.locator("#chat .citation-card").first.wait_for(timeout=30_000)
     assert fake.calls[-1][1] == ()  # asked with no history: the conversation was forgotten
 
+    page.locator('#chat button[aria-label="Clear"]').click()  # the chat's own trash button forgets too
+    page.locator("#chat button.example").first.wait_for(timeout=30_000)
+    chat.ask_and_wait(seized_question)
+    assert fake.calls[-1][1] == ()
+
 
 def test_upload_reports_and_remove_updates_the_list(page, chat, fake_app, tmp_path):
     url, fake = fake_app
