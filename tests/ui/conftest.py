@@ -154,10 +154,10 @@ class FakeAssistant:
         def events():
             yield Step("retrieve", "Searching the articles…")
             if "slowly" in question:
-                time.sleep(1.5)
+                time.sleep(2.5)
             yield Step("read", "Reading 3 passages…", 3)
             if "slowly" in question:
-                time.sleep(1.5)
+                time.sleep(2.5)
             if "boom" in question:
                 raise RuntimeError("store exploded\nsecond line of detail")
             if "stream" in question:
