@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, le=1_000_000, description="The LLM's context window in tokens.")
     llm_max_tokens: int = Field(320, ge=16, le=8192, description="Most tokens the LLM may write per answer.")
 
+    max_file_mb: float = Field(10.0, gt=0, le=1024, description="Largest file the chat's upload box accepts, in MB.")
+    auth: SecretStr | None = Field(
+        None, description="USER:PASS the chat asks for; needed to serve on an address other than localhost."
+    )
+
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:
         if self.answerer == "llm" and self.llm == "none":
@@ -84,6 +89,14 @@ class Settings(BaseSettings):
             raise ValueError("ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1")
         if self.llm == "ollama" and not self.llm_model:
             raise ValueError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL, e.g. qwen2.5:1.5b")
+        return self
+
+    @model_validator(mode="after")
+    def _auth_is_user_and_password(self) -> Settings:
+        if self.auth is not None:
+            user, sep, password = self.auth.get_secret_value().partition(":")
+            if not sep or not user or not password:
+                raise ValueError("ASSISTANT_AUTH must be USER:PASS (both non-empty)")
         return self
 
     @model_validator(mode="after")
