@@ -3,11 +3,14 @@
 ``fake_assistant`` / ``fake_app_url`` drive the app in-process with hand-built
 answers (fast, no model).  ``app_url`` starts the REAL app the way a user
 does (``python -m assistant serve``) in a subprocess with its own
-``ASSISTANT_HOME``, so the browser and client tests see what users see.
+``ASSISTANT_HOME``, so the browser and client tests see what users see;
+``real_llm_app`` is the same app answering with an LLM served by
+llama-cpp-python (``llama_server``, in tests/conftest.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
@@ -38,6 +41,7 @@ from assistant import (  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120.0  # first start loads the model and seeds the store
+LLM_MAX_TOKENS = 96  # the LLM's answers: a few sentences, quick on two cores
 
 SEIZED_QUESTION = "How many military posts did Azerbaijan say it seized?"
 OFF_TOPIC_QUESTION = "What is the capital of Australia?"
@@ -261,18 +265,20 @@ class RealApp:
     home: Path
 
 
-@pytest.fixture(scope="session")
-def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
-    """The real app, started with ``python -m assistant serve`` on a free port, one per session.
+@contextlib.contextmanager
+def _started_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[RealApp]:
+    """``python -m assistant serve`` on a free port, over its own empty home, reader off.
 
-    It indexes the seeds into its own empty home at start, as ``make run``
-    does, with the reader off as in every UI test.
+    It indexes the seeds into that home at start, as ``make run`` does;
+    ``settings`` are more ``ASSISTANT_*`` variables (``LLM="ollama"`` sets
+    ``ASSISTANT_LLM``).
     """
     home = tmp_path_factory.mktemp("assistant_home")
     logs = tmp_path_factory.mktemp("server_logs")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(ASSISTANT_HOME=str(home), ASSISTANT_READER="off", GRADIO_ANALYTICS_ENABLED="False")
+    env.update({f"ASSISTANT_{name}": value for name, value in settings.items()})
     # Output goes to files, not pipes: a chatty server could fill a pipe
     # nobody reads and hang.
     out = open(logs / "stdout.log", "wb")  # noqa: SIM115
@@ -296,6 +302,23 @@ def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
             proc.wait(timeout=15)
         out.close()
         err.close()
+
+
+@pytest.fixture(scope="session")
+def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
+    """The real app (extractive answers), one per session."""
+    with _started_app(tmp_path_factory) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def real_llm_app(tmp_path_factory: pytest.TempPathFactory, llama_server: str) -> Iterator[RealApp]:
+    """The real app answering with the LLM behind ``llama_server`` (the session's llama-cpp server)."""
+    with _started_app(
+        tmp_path_factory, ANSWERER="llm", LLM="openai-compatible", LLM_BASE_URL=llama_server,
+        LLM_MAX_TOKENS=str(LLM_MAX_TOKENS), LLM_TIMEOUT_S="240",
+    ) as app:  # fmt: skip
+        yield app
 
 
 @pytest.fixture(scope="session")
