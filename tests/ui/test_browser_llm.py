@@ -39,6 +39,13 @@ RECORD_DRAFTS_JS = """() => {
 }"""
 
 
+# A few words of draft are showing (or the answer is already done).
+SOME_DRAFT_JS = """() => {
+  const drafts = document.querySelectorAll('#chat .answer-draft');
+  const done = document.querySelectorAll('#chat .answer:not(.answer-working)').length > 0;
+  return done || (drafts.length > 0 && drafts[drafts.length - 1].textContent.length >= 40);
+}"""
+
 # The viewer's highlighted text, whitespace folded, equals ``quote``.
 MARKED_JS = """(quote) => {
   const marks = [...document.querySelectorAll('#viewer mark.cited')].map(m => m.textContent).join(' ');
@@ -46,8 +53,16 @@ MARKED_JS = """(quote) => {
 }"""
 
 
+MARKER = r"\[\d+\]"
+
+
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _bare(text: str) -> str:
+    """``text`` without ``[n]`` markers or any whitespace (the check renumbers markers and respaces)."""
+    return "".join(re.sub(MARKER, "", text).split())
 
 
 def test_the_llm_answer_streams_into_the_chat_then_shows_grounded_cards(page, chat, real_llm_app, artifacts_dir):
@@ -56,14 +71,15 @@ def test_the_llm_answer_streams_into_the_chat_then_shows_grounded_cards(page, ch
     page.evaluate(RECORD_DRAFTS_JS)
     before = chat.answers().count()
     chat.ask(QUESTION)
-    page.locator("#chat .answer-draft").first.wait_for(timeout=chat.timeout_ms)
+    page.wait_for_function(SOME_DRAFT_JS, timeout=chat.timeout_ms)
     page.screenshot(path=str(artifacts_dir / "llm_streaming.png"))  # the draft, half written
     answer = chat.answers().nth(before)
     answer.wait_for(timeout=chat.timeout_ms)
     page.screenshot(path=str(artifacts_dir / "llm_answer.png"), full_page=True)
 
     drafts = page.evaluate("() => window.__drafts")
-    logger.info("%d drafts seen over %.0f ms", len(drafts), drafts[-1]["t"] - drafts[0]["t"] if drafts else 0)
+    assert drafts, "no draft was shown before the answer"
+    logger.info("%d drafts seen over %.0f ms, the last: %r", len(drafts), drafts[-1]["t"] - drafts[0]["t"], drafts[-1])
     texts = [text for text, _ in itertools.groupby(_words(d["text"]) for d in drafts)]
     assert len(texts) >= 2, texts  # seen in pieces, not all at once
     assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(texts)), texts  # growing
@@ -73,11 +89,14 @@ def test_the_llm_answer_streams_into_the_chat_then_shows_grounded_cards(page, ch
     notice = answer.locator(".answer-notice").all_inner_texts()
     cards = answer.locator(".citation-card")
     assert cards.count() >= 1, answer.inner_html()
-    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    numbers = {int(n.strip("[]")) for n in re.findall(MARKER, text)}
     shown = {int(n.strip("[]")) for n in cards.locator(".citation-n").all_inner_texts()}
     assert numbers and numbers <= shown, (text, shown)
     if any(FALLBACK in n for n in notice):
         logger.info("the LLM's answer was not used: %s", notice)
+    else:  # the LLM's checked answer: its first sentence was in what was streamed
+        opening = _bare(" ".join(re.sub(MARKER, " ", text).split()[:4]))
+        assert opening in _bare(texts[-1]), (opening, texts[-1])
 
     for i in range(cards.count()):
         card = cards.nth(i)
