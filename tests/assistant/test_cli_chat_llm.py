@@ -1,8 +1,8 @@
 """``assistant chat`` against a real LLM server (llama-cpp-python, the 0.5B model), as a user runs it.
 
-stdout is read as it arrives, each piece with its time: the answer must
-come in more than one piece before its citations are printed, and every
-cited quote must be in its article.  The model is too weak to judge, so the
+stdout is read as it arrives, each piece with its time: the LLM's draft
+must come in more than one piece (the checked answer and citations follow),
+and every cited quote must be in its article.  The model is too weak to judge, so the
 checked answer that follows the draft may be the extractive one.
 """
 
@@ -57,7 +57,7 @@ def home(seeded_home, tmp_path):
     return copy
 
 
-def test_chat_streams_the_answer_in_pieces_then_prints_quotes_from_the_articles(llama_server, home):
+def test_chat_streams_the_answer_in_pieces_then_prints_quotes_from_the_articles(llama_server, home, tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
         "ASSISTANT_HOME": str(home), "ASSISTANT_READER": "off", "ASSISTANT_ANSWERER": "llm",
@@ -65,38 +65,46 @@ def test_chat_streams_the_answer_in_pieces_then_prints_quotes_from_the_articles(
         "ASSISTANT_LLM_MAX_TOKENS": "96", "ASSISTANT_LLM_TIMEOUT_S": "240",
     }  # fmt: skip
     env.pop("PYTHONUNBUFFERED", None)  # stdout is a pipe: the CLI must flush the pieces itself
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "chat"], cwd=REPO, env=env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    errors = tmp_path / "stderr.log"  # a file: only the reader below may read stdout
+    with open(errors, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "chat"], cwd=REPO, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+        )  # fmt: skip
     pieces: list[tuple[float, str]] = []
     reader = threading.Thread(target=_read_pieces, args=(proc.stdout, pieces), daemon=True)
     reader.start()
     try:
-        _, stderr = proc.communicate(f"{QUESTION}\n/quit\n".encode(), timeout=300)
+        proc.stdin.write(f"{QUESTION}\n/quit\n".encode())
+        proc.stdin.close()  # the questions are all there before the first answer: chat reads one at a time
+        proc.wait(timeout=300)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     reader.join(timeout=10)
-    assert proc.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    stderr = errors.read_text(errors="replace")
+    assert proc.returncode == 0, stderr[-2000:]
 
     output = "".join(text for _, text in pieces)
     answer_at = output.index(PROMPT) + len(PROMPT)  # the answer follows the first prompt
-    cited_at = CITATION_HEAD.search(output, answer_at).start()
-    # Each read, placed in the output, and the part of it that is answer text before the citations.
+    cited = CITATION_HEAD.search(output, answer_at)
+    assert cited, output  # an answer with citations was printed
+    cited_at = cited.start()
+    # The draft ends where the checked answer replaces it, or (printed once, the same) at its line's end.
+    checked = output.find("\nChecked answer:", answer_at, cited_at)
+    draft_end = checked if checked != -1 else output.index("\n", answer_at)
+    # Each read, placed in the output, and the part of it that is draft.
     streamed, offset = [], 0
     for t, text in pieces:
-        part = output[max(offset, answer_at) : min(offset + len(text), cited_at)]
+        part = output[max(offset, answer_at) : min(offset + len(text), draft_end)]
         if part.strip():
             streamed.append((t, part))
         offset += len(text)
-    logger.info(
-        "answer text in %d reads over %.2f s", len(streamed), streamed[-1][0] - streamed[0][0] if streamed else 0
-    )
+    logger.info("draft in %d reads over %.2f s", len(streamed), streamed[-1][0] - streamed[0][0] if streamed else 0)
     assert len(streamed) >= 2, pieces  # written as it came, not in one go at the end
     assert streamed[-1][0] > streamed[0][0]
-    assert "Writing the answer with" in stderr.decode(errors="replace")  # the LLM was asked
+    assert "Writing the answer with" in stderr  # the LLM was asked
 
     quotes = _quotes(output[cited_at:])
     assert quotes, output
