@@ -55,9 +55,9 @@ class Settings(BaseSettings):
         None, description="A GGUF file for the reader; default: the packaged Qwen2.5 1.5B, assembled once."
     )
     reader_budget_ms: int = Field(
-        4000, ge=0, le=600_000, description="Reading time per question, after which the ranker's order stands."
+        30000, ge=0, le=600_000, description="Reading time per question, after which the ranker's order stands."
     )
-    reader_candidates: int = Field(6, ge=1, le=20, description="Sentences the reader judges per question.")
+    reader_candidates: int = Field(5, ge=1, le=20, description="Sentences the reader judges per question.")
     model_cache: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("news-assistant")) / "models",
         description="Per-user folder where packaged models are assembled, shared by every store.",
