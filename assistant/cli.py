@@ -82,7 +82,7 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.txt,
     )
     for name, ids in (("added", report.added), ("replaced", report.replaced)):
         for article_id in ids:
-            out.print(f"  {name}: {article_id}")
+            out.print(f"  {name}: {article_id}", markup=False, highlight=False)
     for rejected in report.rejected:
         out.print(f"  rejected: {rejected.source}: {rejected.reason}", style="yellow", markup=False)
     if report.rejected:
@@ -213,7 +213,7 @@ def show(article_id: str = typer.Argument(..., help="An id from `assistant list`
 def remove(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
     """Remove an article and its index entries."""
     _assistant().remove(article_id)
-    out.print(f"removed {article_id}")
+    out.print(f"removed {article_id}", markup=False, highlight=False)
 
 
 @app.command()
