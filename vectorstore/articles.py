@@ -184,6 +184,9 @@ class ArticleTable:
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def delete_meta(self, conn: sqlite3.Connection, key: str) -> None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
 
 def chunk_id(article_id: str, start: int, end: int) -> str:
     """``ID:START-END``; any article id works, since the span is split off from the right."""

