@@ -136,3 +136,23 @@ class StoreContract:
 class TestEmbeddedChroma(StoreContract):
     def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
         return NewsIndex(home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap, **kw)
+
+
+class TestChromaServer(StoreContract):
+    """The same contract against a real ``chroma run`` on 127.0.0.1, through ``open_client``'s server path."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, empty_chroma_server):
+        self.url = empty_chroma_server
+
+    def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
+        return NewsIndex(
+            home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+            chroma_url=self.url, **kw,
+        )  # fmt: skip
+
+    def test_the_vectors_live_on_the_server(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR])
+        assert not (tmp_path / "store" / "chroma").exists()
+        assert index.chroma.counts()[0] == index.table.chunk_count() > 0
