@@ -164,11 +164,13 @@ class NewsIndex:
             (replaced if old is not None else added).append(art.id)
             todo.append(_stored(art, digest))
         if todo:
+            self._open_derived()  # first: opening restores any group an earlier run left pending
             with self._write_lock:
                 self._write(todo, replacing=set(replaced), progress=progress)
         return IngestOutcome(tuple(added), tuple(unchanged), tuple(replaced))
 
     def remove(self, article_id: str) -> bool:
+        self._open_derived()
         with self._write_lock:
             if self.table.hash_of(article_id) is None:
                 return False

@@ -50,7 +50,7 @@ def _open(home, embedder) -> NewsIndex:
     return NewsIndex(home, embedder=embedder, chunk_size=256, chunk_overlap=32)
 
 
-def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp_path):
+def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp_path, caplog):
     loaded = load_paths([_jsonl(tmp_path / "big.jsonl", 10_000)])
     assert len(loaded.articles) == 10_000 and not loaded.rejected
     index = _open(tmp_path / "home", HashEmbedder())
@@ -63,6 +63,8 @@ def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp
     assert index.chroma.counts() == (10_000, 10_000) and len(index.bm25.ids) == 10_000
     assert seen[0] == ("articles", 0, 10_000) and seen[-1] == ("articles", 10_000, 10_000)
     assert index.table.get("archive/09999 story 9999").text == "Item 9999 reports 69993 new cases."
+    assert index.table.get_meta("pending") is None
+    assert "stopped part-way" not in caplog.text  # a clean ingest never restores anything
 
 
 def test_an_interrupted_ingest_keeps_finished_groups_and_resumes(tmp_path):
