@@ -144,9 +144,9 @@ class NewsIndex:
         expected = self.table.chunk_count()
         if chunks != expected:
             raise IndexInconsistent(f"the dense index holds {chunks} chunks but the article table lists {expected}")
-        if len(self._bm25.ids) != expected:
+        if self._bm25.count != expected:
             # BM25 is derived from the table alone, so it is rebuilt rather than refused.
-            logger.warning("BM25 holds %d chunks, the table %d: rebuilding it", len(self._bm25.ids), expected)
+            logger.warning("BM25 holds %d chunks, the table %d: rebuilding it", self._bm25.count, expected)
             self._rebuild_bm25()
 
     def close(self) -> None:
@@ -177,11 +177,11 @@ class NewsIndex:
             with self.table.transaction() as conn:
                 self.table.set_meta(conn, _PENDING, json.dumps([article_id]))
             self.chroma.delete_articles([article_id])
+            self.bm25.update(remove_articles=[article_id])
             with self.table.transaction() as conn:
                 self.table.delete(conn, article_id)
                 self.table.delete_copies(conn, article_id)
                 self.table.delete_meta(conn, _PENDING)
-            self._rebuild_bm25()
             return True
 
     def reindex(self, *, progress: Progress | None = None) -> int:
@@ -189,6 +189,7 @@ class NewsIndex:
         with self._write_lock:
             articles = self.table.all()
             self.chroma.reset()
+            self.bm25.rebuild([], [])
             with self.table.transaction() as conn:
                 self.table.clear_chunks(conn)
                 self.table.delete_copies(conn)
@@ -199,16 +200,13 @@ class NewsIndex:
             return len(articles)
 
     def _write(self, articles: Sequence[StoredArticle], *, replacing: set[str], progress: Progress | None) -> None:
-        """Write in committed groups; BM25 is rebuilt once at the end (or on the next open)."""
+        """Write in committed groups: Chroma, then BM25, then the table, each group whole."""
         if progress:
             progress("articles", 0, len(articles))
-        try:
-            for lo in range(0, len(articles), INGEST_GROUP):
-                self._write_group(articles[lo : lo + INGEST_GROUP], replacing=replacing)
-                if progress:
-                    progress("articles", min(lo + INGEST_GROUP, len(articles)), len(articles))
-        finally:
-            self._rebuild_bm25()
+        for lo in range(0, len(articles), INGEST_GROUP):
+            self._write_group(articles[lo : lo + INGEST_GROUP], replacing=replacing)
+            if progress:
+                progress("articles", min(lo + INGEST_GROUP, len(articles)), len(articles))
 
     def _write_group(self, articles: Sequence[StoredArticle], *, replacing: set[str]) -> None:
         count = self.embedder.count_tokens
@@ -242,6 +240,7 @@ class NewsIndex:
             sentence_meta=sent_meta,
             sentence_vectors=sent_vecs,
         )
+        self.bm25.update(remove_articles=[aid for aid in ids if aid in replacing], ids=chunk_ids, texts=chunk_texts)
         copies = self._find_copies(plans, sent_ids, sent_vecs)
         with self.table.transaction() as conn:
             for art, chunks, _ in plans:
@@ -265,13 +264,13 @@ class NewsIndex:
         logger.warning("an earlier ingest stopped part-way; restoring %d articles as the table has them", len(ids))
         with self._write_lock:
             self.chroma.delete_articles(ids)
+            self.bm25.update(remove_articles=ids)
             kept = [stored for aid in ids if (stored := self.table.get(aid)) is not None]
             if kept:
                 self._write(kept, replacing=set(), progress=None)
             else:
                 with self.table.transaction() as conn:
                     self.table.delete_meta(conn, _PENDING)
-                self._rebuild_bm25()
 
     def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
         return self.table.copies_of(article_ids)

@@ -60,7 +60,7 @@ def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp
     outcome = index.ingest(loaded.articles, progress=lambda stage, done, total: seen.append((stage, done, total)))
     assert len(outcome.added) == 10_000
     assert index.table.count() == 10_000
-    assert index.chroma.counts() == (10_000, 10_000) and len(index.bm25.ids) == 10_000
+    assert index.chroma.counts() == (10_000, 10_000) and index.bm25.count == 10_000
     assert seen[0] == ("articles", 0, 10_000) and seen[-1] == ("articles", 10_000, 10_000)
     assert index.table.get("archive/09999 story 9999").text == "Item 9999 reports 69993 new cases."
     assert index.table.get_meta("pending") is None
@@ -104,3 +104,22 @@ def test_a_group_half_written_to_chroma_is_put_back_on_the_next_open(tmp_path, m
     assert again.chroma.counts() == (5, 5) and len(again.bm25.ids) == 5
     assert again.table.get_meta("pending") is None
     assert len(again.ingest(edited + articles[5:]).added) == 5
+
+
+def test_a_second_ingest_adds_to_bm25_without_rebuilding_it(tmp_path, monkeypatch):
+    from vectorstore.bm25_index import BM25Index
+
+    articles = load_paths([_jsonl(tmp_path / "feed.jsonl", 20)]).articles
+    index = _open(tmp_path / "home", HashEmbedder())
+    index.ingest(articles[:10])
+    rebuilds = []
+    real = BM25Index.rebuild
+    monkeypatch.setattr(BM25Index, "rebuild", lambda self, *a, **k: (rebuilds.append(1), real(self, *a, **k)))
+    edited = type(articles[0])(**{**articles[0].__dict__, "text": "Item 0 reports 1 new case of measles."})
+    outcome = index.ingest([edited, *articles[10:]])
+    assert (len(outcome.replaced), len(outcome.added)) == (1, 10)
+    index.remove(articles[1].id)
+    assert rebuilds == []
+    assert index.bm25.count == index.table.chunk_count() == 19
+    assert index.bm25.search("measles", top_k=3)[0][0].startswith(articles[0].id + ":")
+    assert not any(cid.startswith(articles[1].id + ":") for cid in index.bm25.ids)
