@@ -19,6 +19,9 @@ from .errors import (
     StoreError,
     UserError,
 )
+from .examples import example_questions, examples_from_store
+from .export import conversation_markdown
+from .feedback import FEEDBACK_KINDS, FeedbackLog
 from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
@@ -64,5 +67,10 @@ __all__ = [
     "AssistantRuntimeError",
     "ModelLoadError",
     "StoreError",
+    "FeedbackLog",
+    "FEEDBACK_KINDS",
+    "conversation_markdown",
+    "example_questions",
+    "examples_from_store",
     "__version__",
 ]

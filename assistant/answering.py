@@ -194,23 +194,29 @@ class ExtractiveAnswerer:
             return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
         return _Reading(pool, verdicts.scores, verdicts.elapsed_ms, None)
 
-    def _chosen_by_reader(self, info: QuestionInfo, reading: _Reading, context: AnswerContext) -> list[Candidate]:
-        """The candidates the reader accepted, best first by the blend of its verdict and the ranker's score."""
+    def _chosen_by_reader(
+        self, info: QuestionInfo, reading: _Reading, context: AnswerContext
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """The answer's picks among the candidates the reader accepted, and every
+        candidate it accepted as well as a second pick (the pool a count
+        disagreement may be drawn from), best first by the blend of its verdict
+        and the ranker's score."""
         policy = self._policy
         top = max((c.score for c in reading.pool), default=0.0) or 1.0
         judged = [(c, p) for c, p in zip(reading.pool, reading.scores, strict=True) if p is not None]
         blend = {id(c): policy.weight * p + (1 - policy.weight) * c.score / top for c, p in judged}
         eligible = sorted((cp for cp in judged if cp[1] >= policy.accept), key=lambda cp: -blend[id(cp[0])])
         if not eligible:
-            return []
+            return [], []
         picks = [eligible[0][0]]
+        accepted = picks + [cand for cand, p in eligible[1:] if p >= policy.accept_more]
         most = 3 if info.wants_list else 2
         for cand, p in eligible[1:]:
             if len(picks) == most:
                 break
             if p >= policy.accept_more and not any(_same(cand, q, context) or _overlap(cand, q) for q in picks):
                 picks.append(cand)
-        return picks
+        return picks, accepted
 
     def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
         """The passages ordered by their best sentence's score, best first.
@@ -252,9 +258,10 @@ class ExtractiveAnswerer:
             return early
         fallback = None
         if reading is not None and reading.failure is None:
-            picks = self._chosen_by_reader(info, reading, context)
+            picks, accepted = self._chosen_by_reader(info, reading, context)
             if picks:
-                return self._render(info, picks, ranked, context)
+                # Only sentences the reader accepted reach the answer's text.
+                return self._render(info, picks, accepted, context)
             unread = [c for c, p in zip(reading.pool, reading.scores, strict=True) if p is None]
             if not unread:
                 looked_for = f"a {_KIND_WORD[info.kind]}" if info.kind in _KIND_WORD else "the answer"

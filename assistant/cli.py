@@ -245,20 +245,43 @@ def reindex() -> None:
 
 
 @app.command()
+def feedback(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
+    """List the feedback given in the chat (thumbs up/down, wrong source), oldest first."""
+    from . import FeedbackLog
+
+    log = FeedbackLog(load_settings().home)
+    entries = log.entries()
+    if as_json:
+        out.print_json(json.dumps(entries))
+        return
+    if not entries:
+        out.print(f"No feedback yet ({log.path}).")
+    for e in entries:
+        cited = ", ".join(f"[{c['n']}] {c.get('outlet') or '-'}" for c in e.get("citations", []))
+        out.print(f"{e['at']}  {e['kind']:<12}  {e['question']}", markup=False)
+        out.print(f"    {e['answer']}" + (f"  ({cited})" if cited else ""), markup=False, highlight=False)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(7860, min=1, max=65535, help="Port to listen on."),
+    auth: str | None = typer.Option(None, "--auth", help="USER:PASS to ask for (default: ASSISTANT_AUTH)."),
+    no_auth: bool = typer.Option(False, "--no-auth", help="Serve on a non-local address without a password."),
 ) -> None:
     """Serve the chat in a browser (indexes the seeds first if the store is empty)."""
-    from ui.app import serve as serve_app
+    from ui.server import check_bind
+    from ui.server import serve as serve_app
 
-    assistant = _assistant()
+    settings = load_settings()
+    credentials = check_bind(host, auth or (settings.auth.get_secret_value() if settings.auth else None), no_auth)
+    assistant = Assistant(settings)
     bar, update = _progress_bar("Indexing seeds")
     with bar:
         assistant.ensure_seeded(progress=update)
     assistant.warm_up()
     err.print(f"Serving on http://{host}:{port}")
-    serve_app(assistant, host=host, port=port)
+    serve_app(assistant, host=host, port=port, auth=credentials)
 
 
 @app.command("eval")

@@ -65,6 +65,8 @@ def rewrite_follow_up(
         return prev
     person, thing = _referents(prev, prev_answer)
     for pattern, referent in ((_PERSONAL, person), (_NEUTER, thing)):
+        if _named_before(rest, pattern):
+            continue  # "Did Azerbaijan say it seized ...?": the pronoun is the question's own name
         resolved = _substitute(rest, pattern, referent)
         if resolved:
             return resolved
@@ -113,6 +115,12 @@ def resolve_in_part(part: str, first_part: str) -> str:
 def _full_name(names) -> str | None:
     """The first name of two words or more: a person's, most likely."""
     return next((n for n in names if len(n.split()) >= 2), None)
+
+
+def _named_before(text: str, pattern: re.Pattern) -> bool:
+    """Whether ``text`` names someone or something before its first pronoun of ``pattern``."""
+    m = pattern.search(text)
+    return bool(m) and any(0 <= text.find(name) < m.start() for name in analyse(text).names)
 
 
 def _substitute(text: str, pattern: re.Pattern, referent: str | None) -> str | None:

@@ -52,11 +52,16 @@ class SupportCheck:
 
     ``min_similarity``: cosine of the sentence with the closest cited sentence;
     ``min_overlap``: share of its content terms found in the cited text.
-    Every figure it gives must appear in the cited text too.
+    A sentence made almost wholly of the cited text's words (``close_overlap``)
+    needs only ``close_similarity``: a short restatement of one clause of a
+    long sentence is far from that sentence's vector, though every word is
+    the article's.  Every figure it gives must appear in the cited text too.
     """
 
     min_similarity: float = 0.55
     min_overlap: float = 0.5
+    close_overlap: float = 0.85
+    close_similarity: float = 0.4
     min_terms: int = 2
 
 
@@ -186,7 +191,10 @@ class LLMAnswerer:
         overlap = len(terms & present) / len(terms)
         vectors = self._embed([sentence, *sources])
         similarity = float(np.max(vectors[1:] @ vectors[0]))
-        return similarity >= self._check.min_similarity and overlap >= self._check.min_overlap
+        check = self._check
+        if overlap >= check.close_overlap:
+            return similarity >= check.close_similarity
+        return similarity >= check.min_similarity and overlap >= check.min_overlap
 
     def _fallback(self, base: Draft, why: str, t0: float) -> Draft:
         notice = f"{why}; this is the extractive answer."

@@ -102,7 +102,7 @@ def backend_from_settings(settings) -> LLMBackend | None:
             # No retries: a server that is down should fall back now, not in a minute.
             return OpenAILike(
                 model=model, api_base=base, api_key=key or "none", is_chat_model=True, context_window=window,
-                timeout=timeout, max_retries=0, temperature=0.1, max_tokens=most,
+                timeout=timeout, max_retries=0, temperature=0.0, max_tokens=most,
             )  # fmt: skip
 
         return LlamaIndexBackend(openai_like, description=f"the LLM server at {base}", context_window=window, max_tokens=most)
@@ -114,7 +114,7 @@ def backend_from_settings(settings) -> LLMBackend | None:
 
             return Ollama(
                 model=settings.llm_model, base_url=base, request_timeout=timeout, context_window=window,
-                additional_kwargs={"num_predict": most, "temperature": 0.1},
+                additional_kwargs={"num_predict": most, "temperature": 0.0},
             )  # fmt: skip
 
         return LlamaIndexBackend(ollama, description=f"Ollama ({settings.llm_model}) at {base}", context_window=window, max_tokens=most)
@@ -128,7 +128,7 @@ def backend_from_settings(settings) -> LLMBackend | None:
             from llama_index.llms.openai import OpenAI
 
             return OpenAI(
-                model=model, api_key=api_key, timeout=timeout, max_retries=0, temperature=0.1,
+                model=model, api_key=api_key, timeout=timeout, max_retries=0, temperature=0.0,
                 max_tokens=most,
             )  # fmt: skip
 
@@ -152,7 +152,7 @@ def _local_backend(settings, window: int, most: int) -> LLMBackend:
             raise ModelLoadError(f"ASSISTANT_LLM=local needs llama-index-llms-llama-cpp ({exc})") from None
         logger.info("loading the local LLM from %s", path)
         return LlamaCPP(
-            model_path=str(path), temperature=0.1, max_new_tokens=most, context_window=window,
+            model_path=str(path), temperature=0.0, max_new_tokens=most, context_window=window,
             messages_to_prompt=chatml, completion_to_prompt=lambda text: chatml([ChatTurn("user", text)]),
             model_kwargs={"n_threads": os.cpu_count() or 1}, verbose=False,
         )  # fmt: skip

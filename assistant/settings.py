@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, le=1_000_000, description="The LLM's context window in tokens.")
     llm_max_tokens: int = Field(320, ge=16, le=8192, description="Most tokens the LLM may write per answer.")
 
+    max_file_mb: float = Field(10.0, gt=0, le=1024, description="Largest file the chat's upload box accepts, in MB.")
+    auth: SecretStr | None = Field(
+        None, description="USER:PASS the chat asks for; needed to serve on an address other than localhost."
+    )
+
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:
         if self.answerer == "llm" and self.llm == "none":
@@ -102,6 +107,14 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^/\s:]+(:\d{1,5})?/?", value.strip()):
             raise ValueError(f"expected http://HOST:PORT (or https://), got {value!r}")
         return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _auth_is_user_and_password(self) -> Settings:
+        if self.auth is not None:
+            user, sep, password = self.auth.get_secret_value().partition(":")
+            if not sep or not user or not password:
+                raise ValueError("ASSISTANT_AUTH must be USER:PASS (both non-empty)")
+        return self
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

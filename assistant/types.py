@@ -6,8 +6,10 @@ changed behind the citations that were validated for it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from .errors import InvalidInputError
 
 __all__ = ["Citation", "Answer", "Passage", "ArticleInfo", "Article", "IngestReport", "Rejected", "Step", "TextDelta"]
 
@@ -42,6 +44,11 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        """The inverse of ``to_dict``; a missing or mistyped field is an ``InvalidInputError``."""
+        return cls(**_fields_of(cls, data, "citation"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,40 @@ class Answer:
             "notice": self.notice,
             "timings_ms": dict(self.timings_ms),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (e.g. an answer a client sends back as conversation history)."""
+        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms"))
+        citations = fields_.get("citations")
+        if not isinstance(citations, (list, tuple)):
+            raise InvalidInputError("answer field 'citations' must be a list")
+        fields_["citations"] = tuple(Citation.from_dict(c) for c in citations)
+        return cls(**fields_)
+
+
+_KINDS: dict[str, tuple[type, ...]] = {
+    "int": (int,), "str": (str,), "float": (int, float), "bool": (bool,),
+    "str | None": (str, type(None)),
+}  # fmt: skip
+
+
+def _fields_of(cls: type, data: Any, what: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``data``'s values for ``cls``'s fields, type-checked where the type is simple."""
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{what} must be an object, got {type(data).__name__}")
+    out = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.name in optional:
+                continue
+            raise InvalidInputError(f"{what} is missing the field {f.name!r}")
+        value = data[f.name]
+        kinds = _KINDS.get(str(f.type))
+        if kinds is not None and (not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool))):
+            raise InvalidInputError(f"{what} field {f.name!r} must be {f.type}, got {type(value).__name__}")
+        out[f.name] = value
+    return out
 
 
 @dataclass(frozen=True, slots=True)

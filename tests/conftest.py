@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own ASSISTANT_HOME; one seeded store per session."""
+"""Shared fixtures: every test gets its own ASSISTANT_HOME; one seeded store and one LLM server per session."""
 
 from __future__ import annotations
 
@@ -108,6 +108,78 @@ def fake_reader():
     return FakeReader
 
 
+# -- a real LLM server ------------------------------------------------------------
+class LlamaServer:
+    """llama-cpp-python's OpenAI-compatible server (``python -m llama_cpp.server``) on 127.0.0.1.
+
+    It serves the small packaged model (``SMALL_MODEL``, quick to load); its
+    output goes to a log file in ``folder``, not a pipe nobody reads.
+    """
+
+    START_TIMEOUT_S = 120.0
+
+    def __init__(self, folder: Path) -> None:
+        from assistant import load_settings
+        from assistant.model_files import SMALL_MODEL, locate_gguf
+
+        model = locate_gguf(SMALL_MODEL, cache_dir=load_settings().model_cache)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.log = folder / f"llama-server-{port}.log"
+        self.url = f"http://127.0.0.1:{port}/v1"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                 "--port", str(port), "--n_ctx", "2048"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"llama server exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise TimeoutError(f"the llama server did not start within {self.START_TIMEOUT_S:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def start_llama_server(tmp_path):
+    """Starts a private ``LlamaServer`` (for a test that stops it); stopped after the test."""
+    servers: list[LlamaServer] = []
+
+    def start() -> LlamaServer:
+        servers.append(LlamaServer(tmp_path))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory) -> str:
+    """Base URL (``.../v1``) of one ``LlamaServer`` shared by the whole session."""
+    server = LlamaServer(tmp_path_factory.mktemp("llm"))
+    yield server.url
+    server.stop()
+
+
+# -- a real Chroma server ---------------------------------------------------------
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real ``chroma run`` on 127.0.0.1 for the session; yields its URL and stops it after."""

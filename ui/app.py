@@ -1,13 +1,16 @@
-"""The Gradio app: a cited news chat plus an ``/ask`` JSON endpoint.
+"""The Gradio app: a cited news chat, the article viewer and list, upload, filters, feedback.
 
-``build_app`` only wires components to an object with an ``ask`` method, so
-tests can drive it with a fake; ``serve`` launches it (blocking) on localhost.
+``build_app`` wires components to an object with the ``Assistant`` methods it
+uses (``ask``, ``ask_stream``, ``articles``, ``article``, ``remove``,
+``ingest``, ``modes``, ``settings``), so tests can drive it with a fake;
+``ui.server.serve`` launches it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 # Gradio reads this at import time; the assistant runs offline and must not
@@ -16,180 +19,175 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from assistant import Answer, UserError  # noqa: E402
-from ui.render import render_answer_html, render_error_html  # noqa: E402
+from assistant import FeedbackLog  # noqa: E402
+from ui.articles import ALL_OUTLETS, UPLOAD_TYPES, ArticleHandlers  # noqa: E402
+from ui.chat import FEEDBACK_OPTIONS, ChatHandlers, Conversation  # noqa: E402
+from ui.endpoints import make_endpoints  # noqa: E402
+from ui.render_articles import render_viewer_message  # noqa: E402
+from ui.style import APP_CSS, APP_JS, APP_THEME, SCROLL_TO_QUOTE_JS  # noqa: E402
 
-__all__ = ["build_app", "serve", "APP_CSS", "APP_THEME", "EXAMPLES"]
+__all__ = ["build_app", "launch_options", "APP_CSS", "APP_JS", "APP_THEME"]
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "How many military posts did Azerbaijan say it seized?",
-    "What did Antony Blinken say about Azerbaijan's military actions?",
-    "How many people did the separatist official say were killed?",
-    # Shows a refusal: the articles don't cover it.
-    "What is the capital of Australia?",
-]
-
-# Gradio 6 takes CSS in ``launch`` (no longer in ``Blocks``), so it is a
-# module constant that ``serve`` and any test launching the app can pass.
-APP_CSS = """
-#chat .answer-text { margin: 0 0 .5em 0; }
-#chat .cite-marker { font-size: .75em; color: var(--color-accent); }
-#chat .answer-notice { margin: .25em 0 .5em 0; font-style: italic; opacity: .85; }
-#chat .answer-read-as { margin: 0 0 .35em 0; font-size: .85em; opacity: .7; }
-#chat .answer-refused .answer-text, #chat .answer-error .answer-text { opacity: .9; }
-#chat .citations { display: flex; flex-direction: column; gap: .5em; }
-#chat .citation-card {
-  border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: .5em .75em; background: var(--background-fill-secondary);
-}
-#chat .citation-head { font-size: .85em; opacity: .9; }
-#chat .citation-n { font-weight: 700; }
-#chat .citation-outlet { font-weight: 600; }
-#chat .citation-quote {
-  margin: .4em 0 0 0; padding-left: .75em;
-  border-left: 3px solid var(--color-accent);
-}
-"""
-
-# System fonts only: the default themes fetch Google Fonts, which an offline
-# assistant must not depend on (and which only time out without a network).
-APP_THEME = gr.themes.Soft(
-    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
-)
-
-Turns = list[tuple[str, Answer]]
+VIEWER_TAB, ARTICLES_TAB, FILTERS_TAB = "viewer-tab", "articles-tab", "filters-tab"
+UPLOADS = "uploads"  # under ASSISTANT_HOME: the files added in the chat
 
 
-def _one_line(exc: BaseException) -> str:
-    """The first line of an exception's message (never a traceback in the chat)."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def launch_options(assistant: Any) -> dict[str, Any]:
+    """What every ``launch`` of the app needs (Gradio 6 takes CSS, JS and theme here)."""
+    return dict(
+        css=APP_CSS,
+        js=APP_JS,
+        theme=APP_THEME,
+        max_file_size=f"{assistant.settings.max_file_mb:g}mb",
+        share=False,
+        quiet=True,
+    )
 
 
-def build_app(assistant: Any) -> gr.Blocks:
-    """The chat UI and the ``/ask`` API endpoint over ``assistant.ask``.
+def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
+    """The chat UI and the API endpoints over ``assistant``.
 
-    Each browser session keeps its own list of ``(question, Answer)`` turns in
-    a ``gr.State`` and passes it as ``history=`` so follow-up questions work.
+    ``feedback`` saves votes (default: a ``FeedbackLog`` in the store's home).
     """
-
-    def respond(question: str, messages: list[dict[str, Any]] | None, turns: Turns | None):
-        messages = list(messages or [])
-        turns = list(turns or [])
-        question = (question or "").strip()
-        if not question:
-            # Nothing to ask; leave everything as it is.
-            yield gr.skip(), messages, turns
-            return
-        # Show the question at once and clear the box; the answer can take seconds.
-        messages.append({"role": "user", "content": question})
-        yield "", messages, turns
-        try:
-            answer = assistant.ask(question, history=tuple(turns))
-        except UserError as exc:
-            reply = render_error_html(str(exc))
-        except Exception as exc:  # the chat must survive any failure underneath
-            logger.exception("ask failed for question %r", question)
-            reply = render_error_html(f"Something went wrong: {_one_line(exc)}")
-        else:
-            turns.append((question, answer))
-            reply = render_answer_html(answer)
-        messages.append({"role": "assistant", "content": reply})
-        yield "", messages, turns
-
-    def clear():
-        return [], [], ""
-
-    def ask(question: str) -> dict:
-        """Answer one question (no conversation) and return ``Answer.to_dict()``.
-
-        A ``UserError`` (e.g. an empty question) is re-raised as ``gr.Error`` so
-        the client receives its message; any other failure is logged and
-        reported as one line.
-        """
-        try:
-            return assistant.ask(question).to_dict()
-        except UserError as exc:
-            raise gr.Error(str(exc)) from exc
-        except Exception as exc:  # one clear line for the caller, the traceback in our log
-            logger.exception("ask failed for question %r", question)
-            raise gr.Error(f"Something went wrong: {_one_line(exc)}") from exc
+    settings = assistant.settings
+    chat = ChatHandlers(assistant, feedback if feedback is not None else FeedbackLog(settings.home))
+    arts = ArticleHandlers(assistant, max_file_mb=settings.max_file_mb, upload_dir=Path(settings.home) / UPLOADS)
+    modes = tuple(assistant.modes)
 
     with gr.Blocks(title="News assistant", analytics_enabled=False) as app:
         gr.Markdown(
             "## News assistant\n"
-            "Ask about the news articles in the store. Every answer cites the exact "
-            "sentences it comes from; when the articles don't say, it says so.",
+            "Ask about the news articles in the store. Every answer cites the exact sentences it comes "
+            "from; click a citation to read it in its article. When the articles don't say, it says so.",
             elem_id="intro",
         )
-        chatbot = gr.Chatbot(
-            elem_id="chat",
-            label="Conversation",
-            show_label=False,  # the floating label covers the first message when scrolled
-            height=560,
-            # "$" is common in news (prices); never read it as LaTeX.
-            latex_delimiters=[],
-            buttons=["copy", "copy_all"],
-            feedback_options=None,
-            placeholder="Ask a question about the news articles below.",
-        )
-        turns = gr.State([])
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(
-                elem_id="question",
-                show_label=False,
-                placeholder="Ask a question about the news…",
-                lines=1,
-                max_lines=4,
-                scale=8,
-                autofocus=True,
-                submit_btn=False,
-            )
-            submit = gr.Button("Ask", elem_id="submit", variant="primary", scale=1, min_width=80)
-        gr.Examples(examples=EXAMPLES, inputs=question, label="Examples", elem_id="examples")
-        with gr.Row():
-            new_chat = gr.Button(
-                "New conversation", elem_id="new-chat", variant="secondary", size="sm", scale=0
-            )
+        convo = gr.State(Conversation())
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Conversation",
+                    show_label=False,  # the floating label covers the first message when scrolled
+                    height=600,
+                    latex_delimiters=[],  # "$" is common in news (prices); never read it as LaTeX
+                    buttons=["copy", "copy_all"],
+                    feedback_options=FEEDBACK_OPTIONS,
+                    placeholder="Ask a question about the news articles in the store.",
+                    examples=chat.examples() or None,
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        elem_id="question",
+                        show_label=False,
+                        placeholder="Ask a question about the news…",
+                        lines=1,
+                        max_lines=4,
+                        scale=8,
+                        autofocus=True,
+                        submit_btn=False,
+                    )
+                    submit = gr.Button("Ask", elem_id="submit", variant="primary", scale=1, min_width=80)
+                with gr.Row():
+                    new_chat = gr.Button("New conversation", elem_id="new-chat", size="sm", scale=0)
+                    export = gr.Button("Export as Markdown", elem_id="export", size="sm", scale=0)
+                export_file = gr.File(label="Conversation", elem_id="export-file", interactive=False, visible=False)
+            with gr.Column(scale=2, min_width=360):
+                with gr.Tabs(elem_id="side") as side:
+                    with gr.Tab("Article", id=VIEWER_TAB, elem_id="tab-viewer", render_children=True):
+                        viewer = gr.HTML(render_viewer_message(), elem_id="viewer")
+                    with gr.Tab("Articles", id=ARTICLES_TAB, elem_id="tab-articles", render_children=True):
+                        search = gr.Textbox(
+                            elem_id="article-search", show_label=False, placeholder="Search title, outlet, id…"
+                        )
+                        article_list = gr.HTML(elem_id="article-list")
+                        with gr.Row(equal_height=True):
+                            remove_choice = gr.Dropdown(
+                                label="Article to remove", elem_id="remove-choice", choices=[], scale=4
+                            )
+                            remove = gr.Button("Remove", elem_id="remove", variant="stop", scale=1, min_width=80)
+                        upload = gr.File(
+                            label=f"Add articles ({', '.join(UPLOAD_TYPES)}; up to {settings.max_file_mb:g} MB each)",
+                            elem_id="upload",
+                            file_count="multiple",
+                            file_types=list(UPLOAD_TYPES),
+                            type="filepath",
+                        )
+                        upload_report = gr.HTML(elem_id="upload-report")
+                    with gr.Tab("Filters", id=FILTERS_TAB, elem_id="tab-filters", render_children=True):
+                        outlet = gr.Dropdown(
+                            label="Outlet", elem_id="filter-outlet", choices=[("All outlets", ALL_OUTLETS)],
+                            value=ALL_OUTLETS,
+                        )  # fmt: skip
+                        with gr.Row():
+                            since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="filter-since")
+                            until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
+                        top_k = gr.Slider(
+                            1, max(20, settings.top_k), value=settings.top_k, step=1,
+                            label="Passages to read (top-k)", elem_id="filter-top-k",
+                        )  # fmt: skip
+                        mode = gr.Radio(
+                            choices=list(modes), value=modes[0] if modes else None, label="Answer mode",
+                            elem_id="filter-mode", visible=len(modes) > 1,
+                        )  # fmt: skip
+        # Written by APP_JS when a citation is clicked; visually hidden, kept in the DOM.
+        with gr.Row(elem_classes=["hidden-controls"]):
+            viewer_request = gr.Textbox(elem_id="viewer-request", show_label=False, visible="hidden")
+            viewer_open = gr.Button("open", elem_id="viewer-open", visible="hidden")
 
         # One event for Enter and the button, so its "once" trigger mode blocks a
         # second question while the first is pending (it would see stale turns).
-        # The chat events are UI-only: the public API is the /ask endpoint below.
+        # The chat events are UI-only: the public API is the endpoints below.
+        ask_inputs = [question, chatbot, convo, outlet, since, until, top_k, mode]
         gr.on(
             triggers=[question.submit, submit.click],
-            fn=respond,
-            inputs=[question, chatbot, turns],
-            outputs=[question, chatbot, turns],
+            fn=chat.respond,
+            inputs=ask_inputs,
+            outputs=[question, chatbot, convo],
             api_visibility="private",
         )
-        new_chat.click(clear, outputs=[chatbot, turns, question], api_visibility="private")
+        chatbot.example_select(chat.pick_example, outputs=question, api_visibility="private").then(
+            chat.respond, inputs=ask_inputs, outputs=[question, chatbot, convo], api_visibility="private"
+        )
+        chatbot.like(chat.feedback, inputs=convo, api_visibility="private")
+        new_chat.click(
+            chat.new_conversation, outputs=[chatbot, convo, question, export_file], api_visibility="private"
+        ).then(lambda: gr.Chatbot(examples=chat.examples() or None), outputs=chatbot, api_visibility="private")
+        # The chat's own trash button empties the messages: forget the turns too.
+        chatbot.clear(Conversation, outputs=convo, api_visibility="private")
+        export.click(chat.export, inputs=convo, outputs=export_file, api_visibility="private").then(
+            lambda path: gr.File(visible=path is not None), inputs=export_file, outputs=export_file,
+            api_visibility="private",
+        )  # fmt: skip
 
-        # gr.api derives the endpoint's schema from the type hints of ``ask``.
-        gr.api(ask, api_name="ask")
+        viewer_open.click(
+            lambda request: (arts.open_citation(request), gr.Tabs(selected=VIEWER_TAB)),
+            inputs=viewer_request,
+            outputs=[viewer, side],
+            api_visibility="private",
+        ).then(None, js=SCROLL_TO_QUOTE_JS)
+        search.change(arts.list_view, inputs=search, outputs=[article_list, remove_choice], api_visibility="private")
+        remove.click(
+            arts.remove, inputs=[remove_choice, search], outputs=[article_list, remove_choice, outlet],
+            api_visibility="private", concurrency_id="store", concurrency_limit=1,
+        )  # fmt: skip
+        upload.upload(
+            arts.upload, inputs=[upload, search],
+            outputs=[upload_report, article_list, remove_choice, outlet, upload],
+            api_visibility="private", concurrency_id="store", concurrency_limit=1,
+        )  # fmt: skip
+
+        def refresh(query: str):
+            table, picker = arts.list_view(query)
+            return table, picker, arts.outlet_choices(), gr.Chatbot(examples=chat.examples() or None)
+
+        # On every page load: the store may have changed since the app was built.
+        app.load(
+            refresh, inputs=search, outputs=[article_list, remove_choice, outlet, chatbot], api_visibility="private"
+        )
+
+        # gr.api derives each endpoint's schema from the type hints of its function.
+        for endpoint in make_endpoints(assistant):
+            gr.api(endpoint, api_name=endpoint.__name__)
     return app
-
-
-def serve(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Launch the app and block until the server stops.
-
-    Binds to localhost unless told otherwise, never creates a share link, and
-    keeps Gradio quiet (the CLI does its own logging).
-    """
-    app = build_app(assistant)
-    app.queue(default_concurrency_limit=1)  # one model in memory: answer one at a time
-    logger.info("serving the news assistant on http://%s:%d", host, port)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        quiet=True,
-        inbrowser=False,
-        show_error=True,
-        enable_monitoring=False,
-        mcp_server=False,
-        css=APP_CSS,
-        theme=APP_THEME,
-    )

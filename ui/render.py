@@ -12,11 +12,20 @@ from __future__ import annotations
 import html
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:  # only for type hints; the UI imports the public API at runtime
     from assistant import Answer, Citation
 
-__all__ = ["render_answer_html", "render_citation_html", "render_error_html"]
+__all__ = [
+    "citation_href",
+    "render_answer_html",
+    "render_citation_html",
+    "render_error_html",
+    "render_question_html",
+    "render_step_html",
+    "render_draft_html",
+]
 
 DATE_UNKNOWN = "date unknown"
 OUTLET_UNKNOWN = "outlet unknown"
@@ -36,17 +45,32 @@ def _multiline(text: str) -> str:
     return "<br>".join(lines)
 
 
-def _mark_citations(escaped_text: str, numbers: set[int]) -> str:
-    """Wrap the ``[n]`` markers that have a card so CSS can style them.
+def citation_href(article_id: str, start: int, end: int) -> str:
+    """``#open=ID&start=S&end=E``: where a click on a card or marker goes (read by ``ui.style.APP_JS``).
+
+    A fragment link, because the chat's sanitiser keeps ``href`` but drops
+    ``data-*`` attributes; the script stops the browser from following it.
+    """
+    return f"#open={quote(article_id, safe='')}&start={int(start)}&end={int(end)}"
+
+
+def _target(citation: Citation) -> str:
+    href = citation_href(citation.article_id, citation.start, citation.end)
+    return f'href="{_esc(href)}" title="Open the article at this quote"'
+
+
+def _mark_citations(escaped_text: str, citations: dict[int, Citation]) -> str:
+    """Wrap the ``[n]`` markers that have a card so CSS can style them and a click opens the article.
 
     The bracketed number stays visible text, so a copy of the answer still
     reads "... [1]" and matches the card numbers.
     """
 
     def repl(m: re.Match[str]) -> str:
-        if int(m.group(1)) not in numbers:
+        citation = citations.get(int(m.group(1)))
+        if citation is None:
             return m.group(0)
-        return f'<sup class="cite-marker">[{m.group(1)}]</sup>'
+        return f'<sup class="cite-marker"><a class="cite-link" {_target(citation)}>[{m.group(1)}]</a></sup>'
 
     return _MARKER.sub(repl, escaped_text)
 
@@ -56,7 +80,7 @@ def render_citation_html(citation: Citation) -> str:
     outlet = _esc(citation.outlet) if citation.outlet else OUTLET_UNKNOWN
     date = _esc(citation.published) if citation.published else DATE_UNKNOWN
     return (
-        f'<div class="citation-card" data-n="{int(citation.n)}">'
+        f'<a class="citation-card" data-n="{int(citation.n)}" {_target(citation)}>'
         '<div class="citation-head">'
         f'<span class="citation-n">[{int(citation.n)}]</span> '
         f'<span class="citation-outlet">{outlet}</span>'
@@ -66,7 +90,7 @@ def render_citation_html(citation: Citation) -> str:
         f'<span class="citation-date">{date}</span>'
         "</div>"
         f'<blockquote class="citation-quote">{_multiline(citation.quote)}</blockquote>'
-        "</div>"
+        "</a>"
     )
 
 
@@ -94,11 +118,11 @@ def render_answer_html(answer: Answer) -> str:
         parts.append("</div>")
         return "".join(parts)
 
-    numbers = {int(c.n) for c in answer.citations}
+    by_n = {int(c.n): c for c in answer.citations}
     parts = [
         '<div class="answer">',
         _read_as(answer),
-        f'<p class="answer-text">{_mark_citations(_multiline(answer.text), numbers)}</p>',
+        f'<p class="answer-text">{_mark_citations(_multiline(answer.text), by_n)}</p>',
     ]
     if answer.notice:
         parts.append(f'<p class="answer-notice">{_multiline(answer.notice)}</p>')
@@ -114,3 +138,19 @@ def render_error_html(message: str) -> str:
     """A failure or a user mistake, shown in the chat instead of an answer."""
     text = _multiline(message)
     return f'<div class="answer answer-error"><p class="answer-text">{text}</p></div>'
+
+
+def render_question_html(question: str) -> str:
+    """The user's own question, shown as typed (never read as Markdown or HTML)."""
+    return f'<p class="user-question">{_multiline(question)}</p>'
+
+
+def render_step_html(message: str) -> str:
+    """What the assistant is doing now ("Reading 6 passages…"), until the answer replaces it."""
+    return f'<div class="answer answer-working"><p class="answer-step">{_esc(message)}</p></div>'
+
+
+def render_draft_html(text: str, step: str | None = None) -> str:
+    """Text an LLM is writing, shown as it streams; the checked answer replaces it."""
+    head = f'<p class="answer-step">{_esc(step)}</p>' if step else ""
+    return f'<div class="answer answer-working">{head}<p class="answer-draft">{_multiline(text)}</p></div>'

@@ -24,6 +24,15 @@ def test_pronoun_becomes_the_person_of_the_previous_turn():
     assert rewrite_follow_up("What is her job?", history) == "What is Maria Lopez's job?"
 
 
+def test_a_pronoun_after_the_question_s_own_name_is_that_name():
+    # Found by the browser test: "it" here is Azerbaijan, not the previous turn's person.
+    history = [("What did Hikmet Hajiyev say about civilians?", answer("What did Hikmet Hajiyev say about civilians?"))]
+    question = "How many military posts did Azerbaijan say it seized?"
+    assert rewrite_follow_up(question, history) == question
+    assert rewrite_follow_up("Did Maria Lopez say she would resign?", history) == "Did Maria Lopez say she would resign?"
+    assert rewrite_follow_up("What did he say about Azerbaijan?", history) == "What did Hikmet Hajiyev say about Azerbaijan?"
+
+
 def test_pronoun_falls_back_to_the_person_in_the_previous_answer():
     history = [("Who leads the port?", answer("Who leads the port?", "Harbour master Tom Reed runs it."))]
     assert rewrite_follow_up("When did he start?", history) == "When did Tom Reed start?"

@@ -167,3 +167,23 @@ def test_the_prompt_numbers_the_passages_with_outlet_and_date_and_fits_the_windo
 )
 def test_split_claims(text, claims):
     assert split_claims(text) == claims
+
+
+def test_a_restatement_in_the_passage_own_words_needs_less_similarity_than_a_paraphrase():
+    """A clause of a long sentence sits far from that sentence's vector; its words are still the article's."""
+    def distant(cosine):
+        def embed_far(texts):
+            first = np.array([1.0, 0.0], dtype=np.float32)
+            other = np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
+            return np.stack([first] + [other] * (len(texts) - 1))
+        return embed_far
+
+    def written(text, cosine):
+        answerer = LLMAnswerer(Backend(text), Evidence(base_draft()), distant(cosine))
+        return list(answerer.answer_stream(context()))[-1]
+
+    verbatim = "The coast guard said the ferry capsized [2]."
+    paraphrase = "The coast guard reported the vessel overturned near port [2]."
+    assert written(verbatim, 0.45).text == "The coast guard said the ferry capsized. [1]"
+    assert written(paraphrase, 0.45).answerer == "reader"  # dropped: the extractive answer stands
+    assert written(verbatim, 0.3).answerer == "reader"  # all its words, but nothing like its meaning

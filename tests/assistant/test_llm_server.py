@@ -1,7 +1,8 @@
 """LLM answers against real servers on 127.0.0.1, started and stopped here.
 
 llama-cpp-python's OpenAI-compatible server runs the packaged 0.5B model (quick
-to load; too weak to judge, so these tests check plumbing, not wisdom).  Two
+to load; too weak to judge, so these tests check plumbing, not wisdom); the
+``llama_server`` and ``start_llama_server`` fixtures are in tests/conftest.py.  Two
 small servers of the test's own stand for the faults a real one can't be
 made to show on demand: one that never answers, and one that answers with
 citation numbers it was never given.
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,57 +23,12 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Step, TextDelta, load_settings
-from assistant.model_files import SMALL_MODEL, locate_gguf
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "Who is Hikmet Hajiyev?"
 EXTRACTIVE = "this is the extractive answer."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_llama_server(tmp: Path) -> tuple[subprocess.Popen, str]:
-    model = locate_gguf(SMALL_MODEL, cache_dir=load_settings().model_cache)
-    port = free_port()
-    log = open(tmp / f"llama-server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"llama server exited: {(tmp / f'llama-server-{port}.log').read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise TimeoutError("the llama server did not start within 120 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory):
-    proc, url = start_llama_server(tmp_path_factory.mktemp("llm"))
-    yield url
-    stop(proc)
 
 
 @pytest.fixture
@@ -154,19 +109,15 @@ def test_an_article_telling_the_model_to_reply_hacked_gets_only_supported_cited_
                 assert sentence.strip() != "HACKED"
 
 
-def test_a_server_killed_mid_answer_leaves_the_extractive_answer(home, embedder, tmp_path):
-    proc, url = start_llama_server(tmp_path)
-    try:
-        with llm_assistant(home, url, embedder, llm_max_tokens=256) as assistant:
-            events = assistant.ask_stream(QUESTION)
-            for event in events:
-                if isinstance(event, TextDelta):
-                    stop(proc)  # the server dies while it is writing
-                    break
-            answer = [e for e in events if isinstance(e, Answer)][0]
-    finally:
-        if proc.poll() is None:
-            stop(proc)
+def test_a_server_killed_mid_answer_leaves_the_extractive_answer(home, embedder, start_llama_server):
+    server = start_llama_server()  # its own: this test kills it
+    with llm_assistant(home, server.url, embedder, llm_max_tokens=256) as assistant:
+        events = assistant.ask_stream(QUESTION)
+        for event in events:
+            if isinstance(event, TextDelta):
+                server.stop()  # the server dies while it is writing
+                break
+        answer = [e for e in events if isinstance(e, Answer)][0]
     assert answer.answerer == "extractive" and answer.citations
     assert answer.notice.startswith("The LLM failed (") and EXTRACTIVE in answer.notice
 

@@ -7,6 +7,7 @@ and whether any does.  Articles are invented, vectors hand-made.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -150,3 +151,23 @@ def test_each_part_of_a_two_part_question_is_read_on_its_own(fake_reader):
     draft = answerer(reader).answer(ctx)
     assert {q for q, _ in reader.seen} == {"How many passengers were rescued?", "when did the ferry leave port?"}
     assert "212" in draft.text and "dawn" in draft.text
+
+
+def test_a_count_disagreement_is_shown_only_from_sentences_the_reader_accepted(fake_reader):
+    theirs = "Rescuers said 180 passengers from the ferry wreck were recovered."
+    ctx = context(
+        QUESTION,
+        {
+            "a": [(ANSWERS, unit(1, 0.5, 0))],
+            "b": [(theirs, unit(1, 0.45, 0))],
+        },
+    )
+    ctx = replace(ctx, outlets={"a": "Coast Post", "b": "Bay Herald"})
+    trusted = fake_reader(lambda question, text: 0.9 if "212" in text else 0.1)
+    draft = answerer(trusted).answer(ctx)
+    assert "212" in draft.text and "180" not in draft.text
+    assert not (draft.notice or "").startswith("The articles disagree")
+    both = fake_reader(lambda question, text: 0.9)
+    draft = answerer(both).answer(ctx)
+    assert "212" in draft.text and "180" in draft.text
+    assert "The articles disagree" in draft.notice

@@ -1,4 +1,4 @@
-"""The ``/ask`` API endpoint, through ``gradio_client`` as an outside caller uses it.
+"""The API endpoints (``/ask``, ``/chat``, ``/articles``), through ``gradio_client`` as an outside caller uses them.
 
 The ``unit`` tests run the app in-process over a fake assistant (wiring and
 error paths); the ``integration`` tests hit the real app started by
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
 
 
 def _client(url: str) -> Client:
@@ -37,7 +38,42 @@ def test_ask_endpoint_reports_user_error_message(fake_app):
 def test_chat_events_are_not_public_api(fake_app):
     url, _ = fake_app
     named = _client(url).view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(named) == ["/ask"]
+    assert sorted(named) == ["/articles", "/ask", "/chat"]
+
+
+@pytest.mark.unit
+def test_chat_endpoint_passes_the_conversation_and_filters(fake_app, seized_question, make_answer):
+    url, fake = fake_app
+    first = make_answer(seized_question).to_dict()
+    result = _client(url).predict(
+        "And when?", [first], "Example News", "2023-09-01", "", 3, "", api_name="/chat"
+    )
+    assert result["question"] == "And when?"
+    question, history = fake.calls[-1]
+    assert question == "And when?"
+    assert [q for q, _ in history] == [seized_question]
+    assert history[0][1].citations[0].outlet == "Example News"
+    assert fake.options[-1] == dict(outlet="Example News", since="2023-09-01", until=None, top_k=3, mode=None)
+
+
+@pytest.mark.unit
+def test_chat_endpoint_names_a_bad_history_field(fake_app, make_answer):
+    url, _ = fake_app
+    broken = make_answer().to_dict()
+    del broken["citations"]
+    with pytest.raises(Exception, match="answer is missing the field 'citations'"):
+        _client(url).predict("And when?", [broken], api_name="/chat")
+
+
+@pytest.mark.unit
+def test_articles_endpoint_lists_and_searches(fake_app):
+    url, _ = fake_app
+    client = _client(url)
+    listed = client.predict("", api_name="/articles")
+    assert [a["id"] for a in listed] == ["a1"]
+    assert listed[0]["outlet"] == "Example News" and listed[0]["published"] == "2023-09-20"
+    assert client.predict("karabakh", api_name="/articles")[0]["id"] == "a1"
+    assert client.predict("no such words", api_name="/articles") == []
 
 
 @pytest.mark.integration
@@ -57,3 +93,39 @@ def test_real_app_refuses_off_topic_question(app_url, off_topic_question):
     result = _client(app_url).predict(off_topic_question, api_name="/ask")
     assert result["refused"] is True
     assert result["citations"] == []
+
+
+@pytest.mark.integration
+def test_real_app_chat_completes_a_follow_up_from_history(app_url):
+    client = _client(app_url)
+    first = client.predict("Who is Hikmet Hajiyev?", [], api_name="/chat")
+    assert first["refused"] is False
+    follow = client.predict("What did he say about civilians?", [first], api_name="/chat")
+    assert "Hajiyev" in follow["rewritten_question"], follow["rewritten_question"]
+    assert follow["citations"]
+
+
+@pytest.mark.integration
+def test_real_app_lists_the_seed_articles(app_url):
+    listed = _client(app_url).predict("", api_name="/articles")
+    assert {"Al Jazeera", "Yemen Details"} <= {a["outlet"] for a in listed}
+
+
+@pytest.mark.unit
+def test_served_with_auth_the_endpoints_need_the_password(fake_assistant):
+    from ui.app import build_app, launch_options
+    from ui.server import check_bind, configure_queue
+
+    app = configure_queue(build_app(fake_assistant))
+    app.launch(server_name="127.0.0.1", prevent_thread_lock=True,
+               auth=check_bind("127.0.0.1", "ann:secret"), **launch_options(fake_assistant))  # fmt: skip
+    url = app.local_url
+    try:
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            _client(url).predict("Who is Hikmet Hajiyev?", api_name="/ask")
+        result = Client(url, auth=("ann", "secret"), verbose=False, analytics_enabled=False).predict(
+            "Who is Hikmet Hajiyev?", api_name="/ask"
+        )
+        assert result["question"] == "Who is Hikmet Hajiyev?"
+    finally:
+        app.close()

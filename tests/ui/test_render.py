@@ -28,7 +28,8 @@ def test_answer_shows_text_and_one_card_per_citation(make_answer, make_citation)
 
 def test_markers_stay_visible_and_are_highlighted(make_answer):
     out = render_answer_html(make_answer(text="Sixty posts [1]. Unknown [7]."))
-    assert '<sup class="cite-marker">[1]</sup>' in out
+    link = '<a class="cite-link" href="#open=a1&amp;start=10&amp;end=68" title="Open the article at this quote">[1]</a>'
+    assert f'<sup class="cite-marker">{link}</sup>' in out
     # A marker without a card is left as plain text rather than pointing nowhere.
     assert "Unknown [7]." in out
     assert '<span class="citation-n">[1]</span>' in out
