@@ -15,25 +15,21 @@ import numpy as np
 
 from vectorstore.bm25_index import tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
-from vectorstore.index import IndexInconsistent, IndexSignatureMismatch, NewsIndex
+from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
 
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
 from .conversation import LLMRewriter, asks_for_more, rewrite_follow_up
-from .errors import (
-    ArticleNotFoundError,
-    IndexMismatchError,
-    InvalidInputError,
-    StoreError,
-)
+from .errors import ArticleNotFoundError, InvalidInputError
 from .generative import LLMAnswerer
 from .llm import LLMBackend, backend_from_settings
 from .question import content_words, statement_form
 from .reader import Reader, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
+from .store_errors import translating
 from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected, Step, TextDelta
 
 __all__ = ["Assistant", "ask", "Progress"]
@@ -112,6 +108,7 @@ class Assistant:
         return self._embedder
 
     # -- lifecycle ----------------------------------------------------------------
+    @translating
     def warm_up(self) -> None:
         """Open the store, load the model and the answerer's tables, and run one retrieval.
 
@@ -145,21 +142,20 @@ class Assistant:
                     self._index = self._open_index(allow_mismatch)
         return self._index
 
+    @translating
     def _open_index(self, allow_mismatch: bool) -> NewsIndex:
-        try:
-            return NewsIndex(
-                Path(self.settings.home),
-                embedder=self._embedder,
-                chunk_size=self.settings.chunk_size,
-                chunk_overlap=self.settings.chunk_overlap,
-                allow_mismatch=allow_mismatch,
-            )
-        except IndexSignatureMismatch as exc:
-            raise IndexMismatchError(f"{exc}; run `assistant reindex` to rebuild the index") from None
-        except IndexInconsistent as exc:
-            raise StoreError(f"{exc}; run `assistant reindex` to rebuild the index") from None
+        return NewsIndex(
+            Path(self.settings.home),
+            embedder=self._embedder,
+            chunk_size=self.settings.chunk_size,
+            chunk_overlap=self.settings.chunk_overlap,
+            chroma_url=self.settings.chroma_url,
+            chroma_token=self.settings.chroma_token.get_secret_value() if self.settings.chroma_token else None,
+            allow_mismatch=allow_mismatch,
+        )
 
     # -- articles -----------------------------------------------------------------
+    @translating
     def ingest(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> IngestReport:
         """Load files or folders and index what is new or changed."""
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -180,6 +176,7 @@ class Assistant:
         )
         return report
 
+    @translating
     def ensure_seeded(self, *, progress: Progress | None = None) -> IngestReport | None:
         """Index ``settings.seeds`` when the store holds no article yet."""
         if self._open().table.count():
@@ -187,19 +184,23 @@ class Assistant:
         logger.info("empty store: indexing the seeds in %s", self.settings.seeds)
         return self.ingest([self.settings.seeds], progress=progress)
 
+    @translating
     def articles(self) -> list[ArticleInfo]:
         return [_info(a) for a in self._open().table.all()]
 
+    @translating
     def article(self, article_id: str) -> Article:
         stored = self._open().table.get(article_id)
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return _full(stored)
 
+    @translating
     def remove(self, article_id: str) -> None:
         if not self._open().remove(article_id):
             raise ArticleNotFoundError(article_id)
 
+    @translating
     def reindex(self, *, progress: Progress | None = None) -> int:
         """Rebuild every derived index from the article table; returns the article count."""
         self.close()
@@ -207,6 +208,7 @@ class Assistant:
         return index.reindex(progress=progress)
 
     # -- questions ----------------------------------------------------------------
+    @translating
     def search(
         self,
         question: str,
@@ -265,6 +267,7 @@ class Assistant:
         answerer = self._answerer_for(mode)
         return self._stream(question, history, top_k, filters, answerer, t0)
 
+    @translating
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
         rewritten = self._rewrite(question, history)

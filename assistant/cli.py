@@ -10,7 +10,16 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from . import Assistant, AssistantError, UserError, __version__, load_settings
 
@@ -51,12 +60,22 @@ def _assistant() -> Assistant:
     return Assistant(load_settings())
 
 
+class _RateColumn(ProgressColumn):
+    """Items per second, e.g. "41.9/s"."""
+
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.1f}/s" if task.speed else "–/s", style="progress.data.speed")
+
+
 def _progress_bar(label: str):
     bar = Progress(
         TextColumn(f"[bold]{label}[/] {{task.description}}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _RateColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     )
@@ -82,7 +101,7 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.txt,
     )
     for name, ids in (("added", report.added), ("replaced", report.replaced)):
         for article_id in ids:
-            out.print(f"  {name}: {article_id}")
+            out.print(f"  {name}: {article_id}", markup=False, highlight=False)
     for rejected in report.rejected:
         out.print(f"  rejected: {rejected.source}: {rejected.reason}", style="yellow", markup=False)
     if report.rejected:
@@ -213,7 +232,7 @@ def show(article_id: str = typer.Argument(..., help="An id from `assistant list`
 def remove(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
     """Remove an article and its index entries."""
     _assistant().remove(article_id)
-    out.print(f"removed {article_id}")
+    out.print(f"removed {article_id}", markup=False, highlight=False)
 
 
 @app.command()

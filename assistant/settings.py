@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import SettingsError
@@ -32,6 +33,13 @@ class Settings(BaseSettings):
         description="Data folder: the article table, Chroma and the BM25 index.",
     )
     seeds: Path = Field(DEFAULT_SEEDS, description="Articles indexed on first use when the store is empty.")
+    chroma_url: str | None = Field(
+        None,
+        description="A Chroma server (http://HOST:PORT) instead of the embedded one under home.",
+    )
+    chroma_token: SecretStr | None = Field(
+        None, description="Sent as 'Authorization: Bearer TOKEN' to the Chroma server (or a proxy in front of it)."
+    )
     top_k: int = Field(5, ge=1, le=100, description="Passages handed to the answerer.")
     chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in tokens.")
     chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks.")
@@ -90,6 +98,15 @@ class Settings(BaseSettings):
         if self.llm == "ollama" and not self.llm_model:
             raise ValueError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL, e.g. qwen2.5:1.5b")
         return self
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_server(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"https?://[^/\s:]+(:\d{1,5})?/?", value.strip()):
+            raise ValueError(f"expected http://HOST:PORT (or https://), got {value!r}")
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _auth_is_user_and_password(self) -> Settings:

@@ -177,3 +177,62 @@ def llama_server(tmp_path_factory) -> str:
     server = LlamaServer(tmp_path_factory.mktemp("llm"))
     yield server.url
     server.stop()
+
+
+# -- a real Chroma server ---------------------------------------------------------
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real ``chroma run`` on 127.0.0.1 for the session; yields its URL and stops it after."""
+    exe = Path(sys.executable).with_name("chroma")
+    if not exe.exists():
+        pytest.skip("the chroma command is not installed next to this Python")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path_factory.mktemp("chroma-server")
+    log = (folder / "server.log").open("wb")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, proc, folder / "server.log")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"chroma run exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"chroma run did not answer on {url} within {timeout_s:.0f} s")
+
+
+@pytest.fixture
+def empty_chroma_server(chroma_server):
+    """The session's server with no collections left by an earlier test."""
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]),
+                                 settings=chromadb.Settings(anonymized_telemetry=False))
+    for collection in client.list_collections():
+        client.delete_collection(collection.name)
+    return chroma_server

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS copies (
     similarity REAL NOT NULL,
     PRIMARY KEY (sentence_id, copy_id)
 );
+CREATE INDEX IF NOT EXISTS copies_by_copy ON copies(copy_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -159,15 +160,18 @@ class ArticleTable:
         if article_id is None:
             conn.execute("DELETE FROM copies")
             return
-        prefix = f"{article_id}:%"
-        conn.execute("DELETE FROM copies WHERE sentence_id LIKE ? OR copy_id LIKE ?", (prefix, prefix))
+        lo, hi = _id_range(article_id)
+        conn.execute(
+            "DELETE FROM copies WHERE (sentence_id >= ? AND sentence_id < ?) OR (copy_id >= ? AND copy_id < ?)",
+            (lo, hi, lo, hi),
+        )
 
     def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
         """Sentence id -> ids of its copies in other articles, for these articles' sentences."""
         out: dict[str, list[str]] = {}
         for aid in article_ids:
             for sid, cid in self._db.execute(
-                "SELECT sentence_id, copy_id FROM copies WHERE sentence_id LIKE ?", (f"{aid}:%",)
+                "SELECT sentence_id, copy_id FROM copies WHERE sentence_id >= ? AND sentence_id < ?", _id_range(aid)
             ):
                 out.setdefault(sid, []).append(cid)
         return out
@@ -180,9 +184,18 @@ class ArticleTable:
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def delete_meta(self, conn: sqlite3.Connection, key: str) -> None:
+        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
 
 def chunk_id(article_id: str, start: int, end: int) -> str:
+    """``ID:START-END``; any article id works, since the span is split off from the right."""
     return f"{article_id}:{start}-{end}"
+
+
+def _id_range(article_id: str) -> tuple[str, str]:
+    """Bounds holding exactly the ids starting ``article_id:`` (no LIKE: ids may hold % and _)."""
+    return f"{article_id}:", f"{article_id};"
 
 
 def _to_article(row: tuple) -> StoredArticle:

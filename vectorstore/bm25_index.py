@@ -1,21 +1,28 @@
-"""A persisted BM25 index (bm25s) over the same chunks as the dense index."""
+"""A persisted, incremental BM25 index (tantivy) over the same chunks as the dense index.
+
+Chunks are tokenised here (bm25s's tokenizer: lower case, English stop
+words, Snowball stems) and tantivy indexes those terms as given, so index
+and query see the same terms. Adding or removing articles touches only their
+documents: tantivy writes new segments and merges them in the background,
+with bounded memory; nothing is rebuilt per ingest.
+"""
 
 from __future__ import annotations
 
-import bisect
 import functools
-import json
 import logging
 import math
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 __all__ = ["BM25Index", "tokenize", "tokenize_many"]
 
 logger = logging.getLogger(__name__)
+
+# Writer memory (tantivy splits it into segments of this size at most).
+_WRITER_HEAP = 64_000_000
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,67 +55,110 @@ def tokenize(text: str) -> list[str]:
     return tokenize_many([text])[0]
 
 
+def _schema():
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("article_id", tokenizer_name="raw")
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
 class BM25Index:
-    """bm25s over chunk texts, kept with the chunk ids and document frequencies."""
+    """tantivy's BM25 over chunk texts, kept under ``folder``; term statistics come from its dictionary."""
 
     def __init__(self, folder: Path):
+        import tantivy
+
         self._folder = folder
-        self._retriever = None
-        self._ids: list[str] = []
-        self._df: dict[str, int] = {}
-        self._long_terms: list[str] = []  # sorted terms of 5+ letters: prefix kin are a contiguous run
-        self._load()
+        self._lock = threading.Lock()
+        path = folder / "tantivy"
+        if folder.exists() and not path.exists():
+            # A bm25s index of an earlier version: dropped here, refilled from the table by the caller.
+            logger.info("replacing the old BM25 index in %s", folder)
+            shutil.rmtree(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        self._schema = _schema()
+        self._index = tantivy.Index.open(str(path)) if tantivy.Index.exists(str(path)) else tantivy.Index(
+            self._schema, path=str(path)
+        )
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        self._df_cache: dict[str, int] = {}
+
+    # -- writes --------------------------------------------------------------
+    def update(self, *, remove_articles: Sequence[str] = (), ids: Sequence[str] = (), texts: Sequence[str] = ()) -> None:
+        """Drop every chunk of ``remove_articles``, add the given chunks, and commit, in one step."""
+        if not remove_articles and not ids:
+            return
+        self._commit(remove_articles=remove_articles, ids=ids, texts=texts, clear=False)
+
+    def rebuild(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Replace everything with these chunks (reindex, or a repair)."""
+        self._commit(remove_articles=(), ids=ids, texts=texts, clear=True)
+
+    def _commit(self, *, remove_articles, ids, texts, clear: bool) -> None:
+        import tantivy
+
+        if len(ids) != len(texts):
+            raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
+        with self._lock:
+            writer = self._index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            try:
+                if clear:
+                    writer.delete_all_documents()
+                for article_id in remove_articles:
+                    writer.delete_documents_by_term("article_id", article_id)
+                for cid, terms in zip(ids, tokenize_many(texts), strict=True):
+                    doc = tantivy.Document()
+                    doc.add_text("id", cid)
+                    doc.add_text("article_id", cid.rsplit(":", 1)[0])
+                    doc.add_text("text", " ".join(terms))
+                    writer.add_document(doc)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._refresh()
+
+    # -- reads ---------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return self._searcher.num_docs
 
     @property
     def ids(self) -> list[str]:
-        return self._ids
+        """Every chunk id (reads the whole index: for checks and tests)."""
+        import tantivy
 
-    def _load(self) -> None:
-        meta = self._folder / "ids.json"
-        if not meta.exists():
-            return
-        bm25s = _bm25s()
-        data = json.loads(meta.read_text())
-        self._ids, self._df = data["ids"], data["df"]
-        self._long_terms = _long_terms(self._df)
-        if self._ids:
-            self._retriever = bm25s.BM25.load(str(self._folder / "model"))
-
-    def rebuild(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        """Rebuild from scratch; the write goes to a sibling folder then swaps in."""
-        bm25s = _bm25s()
-        tmp = self._folder.with_name(self._folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        corpus = tokenize_many(texts)
-        df: dict[str, int] = {}
-        for terms in corpus:
-            for term in set(terms):
-                df[term] = df.get(term, 0) + 1
-        retriever = None
-        if ids:
-            retriever = bm25s.BM25()
-            retriever.index(corpus, show_progress=False)
-            retriever.save(str(tmp / "model"))
-        (tmp / "ids.json").write_text(json.dumps({"ids": list(ids), "df": df}))
-        shutil.rmtree(self._folder, ignore_errors=True)
-        tmp.rename(self._folder)
-        self._retriever, self._ids, self._df = retriever, list(ids), df
-        self._long_terms = _long_terms(df)
+        searcher = self._searcher
+        if not searcher.num_docs:
+            return []
+        hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False).hits
+        return [searcher.doc(address)["id"][0] for _, address in hits]
 
     def search(self, query: str, *, top_k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Chunk ids and BM25 scores, best first; only ids in ``allowed`` if given."""
-        if self._retriever is None:
-            return []
+        import tantivy
+
+        searcher = self._searcher
         terms = tokenize(query)
-        if not terms:
+        if not terms or not searcher.num_docs or (allowed is not None and not allowed):
             return []
-        scores = np.asarray(self._retriever.get_scores(terms), dtype=np.float64)
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "text", t, index_option="freq")) for t in terms]
+        )
         if allowed is not None:
-            mask = np.fromiter((i in allowed for i in self._ids), dtype=bool, count=len(self._ids))
-            scores = np.where(mask, scores, 0.0)
-        order = np.argsort(-scores)[:top_k]
-        return [(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
+            only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, "id", list(allowed)), 0.0)
+            q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, only)])
+        hits = searcher.search(q, limit=top_k, count=False).hits
+        return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits if score > 0]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (0 if unseen).
@@ -117,8 +167,8 @@ class BM25Index:
         prefix of, or that is one of it ("freedonia"/"freedonian"): the
         stemmer keeps demonyms and countries apart, the articles don't.
         """
-        n = len(self._ids)
-        df = self._df_of(term)
+        n = self.count
+        df = min(self._df_of(term), n)
         if not n or not df:
             return 0.0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -127,20 +177,21 @@ class BM25Index:
         return self._df_of(term) > 0
 
     def _df_of(self, term: str) -> int:
-        if term in self._df or len(term) < _KIN_MIN:
-            return self._df.get(term, 0)
-        # Kin are the indexed terms this one is a prefix of, found by bisection
-        # (they sit together in sorted order), and the indexed prefixes of it.
-        lo = bisect.bisect_left(self._long_terms, term)
-        hi = bisect.bisect_left(self._long_terms, term + chr(0x10FFFF))
-        longer = [self._df[t] for t in self._long_terms[lo:hi]]
-        shorter = [self._df.get(term[:k], 0) for k in range(_KIN_MIN, len(term))]
+        cache = self._df_cache
+        if term not in cache:
+            cache[term] = self._kin_df(term)
+        return cache[term]
+
+    def _kin_df(self, term: str) -> int:
+        searcher = self._searcher
+        own = searcher.doc_freq("text", term)
+        if own or len(term) < _KIN_MIN:
+            return own
+        # Kin: the indexed terms this one is a prefix of, and the indexed prefixes of it.
+        longer = [df for _, df in searcher.terms_with_prefix("text", term)]
+        shorter = [searcher.doc_freq("text", term[:k]) for k in range(_KIN_MIN, len(term))]
         return max(longer + shorter, default=0)
 
 
 # Shorter stems would make kin of unrelated words ("riv" / "river").
 _KIN_MIN = 5
-
-
-def _long_terms(df: dict[str, int]) -> list[str]:
-    return sorted(t for t in df if len(t) >= _KIN_MIN)

@@ -6,6 +6,7 @@ to download a model.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,12 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ChromaStore", "DenseFilters", "open_persistent_client"]
+from .errors import StoreUnavailable
+
+__all__ = ["ChromaStore", "DenseFilters", "open_client", "open_persistent_client"]
 
 logger = logging.getLogger(__name__)
 
 CHUNKS = "news_chunks"
 SENTENCES = "news_sentences"
+# Rows per write, under the client's own limit (get_max_batch_size()): a
+# bigger write is refused whole.
+WRITE_BATCH = 4096
+# Ids per delete-by-article filter.
+DELETE_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +43,7 @@ class DenseFilters:
 
 
 def open_persistent_client(path: Path):
-    """An embedded Chroma under ``path``, telemetry off.
-
-    The server mode to come swaps this for ``chromadb.HttpClient``; the store
-    only needs a client.
-    """
+    """An embedded Chroma under ``path``, telemetry off."""
     import chromadb
 
     path.mkdir(parents=True, exist_ok=True)
@@ -48,23 +52,86 @@ def open_persistent_client(path: Path):
     )
 
 
-class ChromaStore:
-    """Two collections: chunks (retrieval) and sentences (answer-time ranking)."""
+def open_http_client(url: str, *, token: str | None = None):
+    """A Chroma server at ``url`` (``http[s]://host:port``), telemetry off.
 
+    ``token`` goes out as ``Authorization: Bearer TOKEN`` on every request,
+    for Chroma's token auth or an authenticating proxy in front of it.
+    """
+    from urllib.parse import urlsplit
+
+    import chromadb
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreUnavailable(f"the Chroma URL must look like http://HOST:PORT, not {url!r}")
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        client = chromadb.HttpClient(
+            host=parts.hostname,
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            headers=headers,
+            settings=chromadb.Settings(anonymized_telemetry=False),
+        )
+        client.heartbeat()
+    except Exception as exc:  # connection refused, DNS, auth: all mean "no server to use"
+        raise StoreUnavailable(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    return client
+
+
+def open_client(path: Path, *, url: str | None = None, token: str | None = None):
+    """The one way the store gets a client: a server when ``url`` is given, else embedded under ``path``."""
+    if url:
+        return open_http_client(url, token=token)
+    try:
+        return open_persistent_client(path)
+    except Exception as exc:
+        raise StoreUnavailable(f"cannot open the Chroma store in {path}: {exc}") from exc
+
+
+def _guarded(fn):
+    """Chroma's and its HTTP client's failures leave the store as ``StoreUnavailable``."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            import httpx
+            from chromadb.errors import ChromaError
+
+            if isinstance(exc, (ChromaError, httpx.HTTPError, ConnectionError)):
+                raise StoreUnavailable(f"Chroma failed: {type(exc).__name__}: {exc}") from exc
+            raise
+
+    return call
+
+
+class ChromaStore:
+    """Two collections: chunks (retrieval) and sentences (answer-time ranking).
+
+    Every public method is guarded: the client's own errors become ``StoreUnavailable``.
+    """
+
+    @_guarded
     def __init__(self, client):
         self._client = client
         self._chunks = self._collection(CHUNKS)
         self._sentences = self._collection(SENTENCES)
         self._retriever_index = None
+        self.write_batch = min(WRITE_BATCH, client.get_max_batch_size())
 
     def _collection(self, name: str):
         return self._client.get_or_create_collection(
             name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
+    @_guarded
     def counts(self) -> tuple[int, int]:
         return self._chunks.count(), self._sentences.count()
 
+    @_guarded
     def reset(self) -> None:
         for name in (CHUNKS, SENTENCES):
             try:
@@ -75,6 +142,7 @@ class ChromaStore:
         self._sentences = self._collection(SENTENCES)
         self._retriever_index = None
 
+    @_guarded
     def add(
         self,
         *,
@@ -93,42 +161,54 @@ class ChromaStore:
                 TextNode(id_=cid, text=text, metadata=meta, embedding=vec.tolist())
                 for cid, text, meta, vec in zip(chunk_ids, chunk_texts, chunk_meta, chunk_vectors, strict=True)
             ]
-            self._vector_store().add(nodes)
-        for lo in range(0, len(sentence_ids), 2048):
-            hi = lo + 2048
+            store = self._vector_store()
+            for lo in range(0, len(nodes), self.write_batch):
+                store.add(nodes[lo : lo + self.write_batch])
+        for lo in range(0, len(sentence_ids), self.write_batch):
+            hi = lo + self.write_batch
             self._sentences.upsert(
                 ids=list(sentence_ids[lo:hi]),
                 embeddings=sentence_vectors[lo:hi],
                 metadatas=list(sentence_meta[lo:hi]),
             )
 
+    @_guarded
     def near_copies(
-        self, article_id: str, ids: Sequence[str], vectors: np.ndarray, *, min_similarity: float
+        self, ids: Sequence[str], vectors: np.ndarray, *, min_similarity: float
     ) -> list[tuple[str, str, float]]:
-        """Sentences of other articles within ``min_similarity`` cosine of each given one.
+        """Sentences of other articles within ``min_similarity`` cosine of each given (stored) one.
 
         Returns ``(sentence_id, copy_id, similarity)``; the wire copies of a
-        story share most sentences word for word, or nearly.
+        story share most sentences word for word, or nearly. One query per
+        256 sentences, whatever their articles: each asks for its nearest
+        ``_NEAR + 4`` and keeps up to 4 from other articles.
         """
-        others = self._sentences.count()
-        if not ids or not others:
+        stored = self._sentences.count()
+        if not len(ids) or not stored:
             return []
         found = []
         for lo in range(0, len(ids), 256):
             got = self._sentences.query(
-                query_embeddings=vectors[lo : lo + 256],
-                n_results=min(4, others),
-                where={"article_id": {"$ne": article_id}},
-                include=["distances"],
+                query_embeddings=vectors[lo : lo + 256], n_results=min(_NEAR + 4, stored), include=["distances"]
             )
             for sid, copy_ids, distances in zip(ids[lo : lo + 256], got["ids"], got["distances"], strict=True):
-                found += [(sid, cid, 1.0 - d) for cid, d in zip(copy_ids, distances, strict=True) if 1.0 - d >= min_similarity]
+                own = _article_of(sid)
+                others = [(c, 1.0 - d) for c, d in zip(copy_ids, distances, strict=True) if _article_of(c) != own]
+                found += [(sid, c, sim) for c, sim in others[:4] if sim >= min_similarity]
         return found
 
-    def delete_article(self, article_id: str) -> None:
-        self._chunks.delete(where={"article_id": article_id})
-        self._sentences.delete(where={"article_id": article_id})
+    @_guarded
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        for lo in range(0, len(article_ids), DELETE_BATCH):
+            part = list(article_ids[lo : lo + DELETE_BATCH])
+            where = {"article_id": {"$in": part}} if len(part) > 1 else {"article_id": part[0]}
+            self._chunks.delete(where=where)
+            self._sentences.delete(where=where)
 
+    def delete_article(self, article_id: str) -> None:
+        self.delete_articles([article_id])
+
+    @_guarded
     def sentences_of(self, article_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
         """Each article's sentence spans with their ingest-time vectors."""
         if not article_ids:
@@ -142,6 +222,7 @@ class ChromaStore:
             spans.sort(key=lambda item: item[0])
         return out
 
+    @_guarded
     def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: DenseFilters) -> list[tuple[str, float]]:
         """Chunk ids and cosine similarities, best first, through a LlamaIndex retriever."""
         from llama_index.core.schema import QueryBundle
@@ -167,6 +248,14 @@ class ChromaStore:
                 self._vector_store(), embed_model=MockEmbedding(embed_dim=1)
             )
         return self._retriever_index
+
+
+# Sentences of one article a query may return before others' (its own, and near repeats in it).
+_NEAR = 8
+
+
+def _article_of(sentence_id: str) -> str:
+    return sentence_id.rsplit(":", 1)[0]
 
 
 def _llama_filters(filters: DenseFilters):

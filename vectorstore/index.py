@@ -2,6 +2,13 @@
 
 Every write goes through here so that the three stay in step: an article is
 in the table exactly when its chunks are in Chroma and in BM25.
+
+Ingest works in groups of ``INGEST_GROUP`` articles, each embedded, written
+and committed before the next: an interruption loses at most the group in
+flight. The group's ids are recorded as pending before Chroma is touched, so
+the next open puts a half-written group back as the table has it (dropping
+new articles' vectors, re-deriving replaced ones from their stored text),
+and ingesting the same files again carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ import numpy as np
 
 from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
 from .bm25_index import BM25Index
-from .chroma_store import ChromaStore, DenseFilters, open_persistent_client
+from .chroma_store import ChromaStore, DenseFilters, open_client
 from .embedding import Embedder
+from .errors import IndexInconsistent, IndexSignatureMismatch
 from .loading import LoadedArticle
 from .text import chunk_spans, sentence_spans
 
@@ -34,14 +42,11 @@ WIRE_COPY_SIMILARITY = 0.9
 # Bumped when what ingest derives changes (2: wire copies recorded), so an
 # older store asks for `assistant reindex` instead of answering without them.
 INDEX_LAYOUT = 2
-
-
-class IndexSignatureMismatch(Exception):
-    """The stored index was built with other chunk settings or another embedder."""
-
-
-class IndexInconsistent(Exception):
-    """The derived indexes don't match the article table."""
+# Articles embedded and committed together (the most an interruption loses).
+INGEST_GROUP = 128
+# Texts per embedder call.
+EMBED_BATCH = 256
+_PENDING = "pending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +72,50 @@ class NewsIndex:
         chunk_size: int,
         chunk_overlap: int,
         client=None,
+        chroma_url: str | None = None,
+        chroma_token: str | None = None,
         allow_mismatch: bool = False,
     ):
         self.home = home
         self.embedder = embedder
         self._chunk_size = chunk_size
         self._chunk_overlap = chunk_overlap
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._open_lock = threading.RLock()
+        self._client = client
+        self._chroma_url, self._chroma_token = chroma_url, chroma_token
+        self._allow_mismatch = allow_mismatch
+        self._chroma: ChromaStore | None = None
+        self._bm25: BM25Index | None = None
         self.table = ArticleTable(home / "articles.sqlite3")
-        self.chroma = ChromaStore(client if client is not None else open_persistent_client(home / "chroma"))
-        self.bm25 = BM25Index(home / "bm25")
         if not allow_mismatch:
-            self._check()
+            self._check_signature()
+
+    # -- the derived indexes open on first use: listing articles needs neither ----
+    @property
+    def chroma(self) -> ChromaStore:
+        if self._chroma is None:
+            self._open_derived()
+        return self._chroma
+
+    @property
+    def bm25(self) -> BM25Index:
+        if self._bm25 is None:
+            self._open_derived()
+        return self._bm25
+
+    def _open_derived(self) -> None:
+        with self._open_lock:
+            if self._chroma is not None:
+                return
+            client = self._client
+            if client is None:
+                client = open_client(self.home / "chroma", url=self._chroma_url, token=self._chroma_token)
+            self._bm25 = BM25Index(self.home / "bm25")
+            self._chroma = ChromaStore(client)
+            if not self._allow_mismatch:
+                self._recover()
+                self._check_counts()
 
     # -- state checks ------------------------------------------------------
     @property
@@ -94,20 +131,23 @@ class NewsIndex:
         raw = self.table.get_meta("signature")
         return json.loads(raw) if raw else None
 
-    def _check(self) -> None:
+    def _check_signature(self) -> None:
         stored = self.stored_signature()
         if stored is not None and stored != self.signature and self.table.count():
             raise IndexSignatureMismatch(
                 f"the index was built with {_describe(stored)}, but the settings ask for "
                 f"{_describe(self.signature)}"
             )
-        chunks, _ = self.chroma.counts()
+
+    def _check_counts(self) -> None:
+        chunks, _ = self._chroma.counts()
         expected = self.table.chunk_count()
-        if chunks != expected or len(self.bm25.ids) != expected:
-            raise IndexInconsistent(
-                f"the indexes hold {chunks} dense and {len(self.bm25.ids)} BM25 chunks "
-                f"but the article table lists {expected}"
-            )
+        if chunks != expected:
+            raise IndexInconsistent(f"the dense index holds {chunks} chunks but the article table lists {expected}")
+        if self._bm25.count != expected:
+            # BM25 is derived from the table alone, so it is rebuilt rather than refused.
+            logger.warning("BM25 holds %d chunks, the table %d: rebuilding it", self._bm25.count, expected)
+            self._rebuild_bm25()
 
     def close(self) -> None:
         self.table.close()
@@ -124,19 +164,24 @@ class NewsIndex:
             (replaced if old is not None else added).append(art.id)
             todo.append(_stored(art, digest))
         if todo:
+            self._open_derived()  # first: opening restores any group an earlier run left pending
             with self._write_lock:
-                self._write(todo, progress=progress)
+                self._write(todo, replacing=set(replaced), progress=progress)
         return IngestOutcome(tuple(added), tuple(unchanged), tuple(replaced))
 
     def remove(self, article_id: str) -> bool:
+        self._open_derived()
         with self._write_lock:
             if self.table.hash_of(article_id) is None:
                 return False
-            self.chroma.delete_article(article_id)
+            with self.table.transaction() as conn:
+                self.table.set_meta(conn, _PENDING, json.dumps([article_id]))
+            self.chroma.delete_articles([article_id])
+            self.bm25.update(remove_articles=[article_id])
             with self.table.transaction() as conn:
                 self.table.delete(conn, article_id)
                 self.table.delete_copies(conn, article_id)
-            self._rebuild_bm25()
+                self.table.delete_meta(conn, _PENDING)
             return True
 
     def reindex(self, *, progress: Progress | None = None) -> int:
@@ -144,15 +189,26 @@ class NewsIndex:
         with self._write_lock:
             articles = self.table.all()
             self.chroma.reset()
+            self.bm25.rebuild([], [])
             with self.table.transaction() as conn:
                 self.table.clear_chunks(conn)
                 self.table.delete_copies(conn)
-            self._write(articles, progress=progress)
+                self.table.delete_meta(conn, _PENDING)
+            self._write(articles, replacing=set(), progress=progress)
             with self.table.transaction() as conn:
                 self.table.set_meta(conn, "signature", json.dumps(self.signature))
             return len(articles)
 
-    def _write(self, articles: Sequence[StoredArticle], *, progress: Progress | None) -> None:
+    def _write(self, articles: Sequence[StoredArticle], *, replacing: set[str], progress: Progress | None) -> None:
+        """Write in committed groups: Chroma, then BM25, then the table, each group whole."""
+        if progress:
+            progress("articles", 0, len(articles))
+        for lo in range(0, len(articles), INGEST_GROUP):
+            self._write_group(articles[lo : lo + INGEST_GROUP], replacing=replacing)
+            if progress:
+                progress("articles", min(lo + INGEST_GROUP, len(articles)), len(articles))
+
+    def _write_group(self, articles: Sequence[StoredArticle], *, replacing: set[str]) -> None:
         count = self.embedder.count_tokens
         plans = []
         for art in articles:
@@ -160,7 +216,8 @@ class NewsIndex:
             plans.append((art, [(c.start, c.end) for c in chunks], sentence_spans(art.text)))
         chunk_texts = [art.text[s:e] for art, chunks, _ in plans for s, e in chunks]
         sent_texts = [art.text[s:e] for art, _, sents in plans for s, e in sents]
-        vectors = self._embed(chunk_texts + sent_texts, progress)
+        # One embedder pass for chunks and sentences: every text is embedded once.
+        vectors = self._embed(chunk_texts + sent_texts)
         chunk_vecs, sent_vecs = vectors[: len(chunk_texts)], vectors[len(chunk_texts) :]
 
         chunk_ids, chunk_meta, sent_ids, sent_meta = [], [], [], []
@@ -170,8 +227,10 @@ class NewsIndex:
             chunk_meta += [{**base, "start": s, "end": e} for s, e in chunks]
             sent_ids += [chunk_id(art.id, s, e) for s, e in sents]
             sent_meta += [{"article_id": art.id, "start": s, "end": e} for s, e in sents]
-        for art, _, _ in plans:
-            self.chroma.delete_article(art.id)
+        ids = [art.id for art, _, _ in plans]
+        with self.table.transaction() as conn:
+            self.table.set_meta(conn, _PENDING, json.dumps(ids))
+        self.chroma.delete_articles([aid for aid in ids if aid in replacing])
         self.chroma.add(
             chunk_ids=chunk_ids,
             chunk_texts=chunk_texts,
@@ -181,6 +240,7 @@ class NewsIndex:
             sentence_meta=sent_meta,
             sentence_vectors=sent_vecs,
         )
+        self.bm25.update(remove_articles=[aid for aid in ids if aid in replacing], ids=chunk_ids, texts=chunk_texts)
         copies = self._find_copies(plans, sent_ids, sent_vecs)
         with self.table.transaction() as conn:
             for art, chunks, _ in plans:
@@ -189,27 +249,34 @@ class NewsIndex:
                 self.table.delete_copies(conn, art.id)
             self.table.put_copies(conn, copies)
             self.table.set_meta(conn, "signature", json.dumps(self.signature))
-        self._rebuild_bm25()
+            self.table.delete_meta(conn, _PENDING)
 
     def _find_copies(self, plans, sent_ids: list[str], sent_vecs: np.ndarray) -> list[tuple[str, str, float]]:
-        """Wire copies: sentences of each new article nearly equal to another article's."""
-        pairs, at = [], 0
-        for art, _, sents in plans:
-            ids, vecs = sent_ids[at : at + len(sents)], sent_vecs[at : at + len(sents)]
-            at += len(sents)
-            pairs += self.chroma.near_copies(art.id, ids, vecs, min_similarity=WIRE_COPY_SIMILARITY)
-        return pairs
+        """Wire copies: sentences of the new articles nearly equal to another article's (one batched query)."""
+        return self.chroma.near_copies(sent_ids, sent_vecs, min_similarity=WIRE_COPY_SIMILARITY)
+
+    def _recover(self) -> None:
+        """Put back a group an interrupted ingest left half-written (see the module docstring)."""
+        raw = self.table.get_meta(_PENDING)
+        if raw is None:
+            return
+        ids = json.loads(raw)
+        logger.warning("an earlier ingest stopped part-way; restoring %d articles as the table has them", len(ids))
+        with self._write_lock:
+            self.chroma.delete_articles(ids)
+            self.bm25.update(remove_articles=ids)
+            kept = [stored for aid in ids if (stored := self.table.get(aid)) is not None]
+            if kept:
+                self._write(kept, replacing=set(), progress=None)
+            else:
+                with self.table.transaction() as conn:
+                    self.table.delete_meta(conn, _PENDING)
 
     def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
         return self.table.copies_of(article_ids)
 
-    def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
-        batch = 256
-        parts = []
-        for lo in range(0, len(texts), batch):
-            parts.append(self.embedder.embed(texts[lo : lo + batch]))
-            if progress:
-                progress("embedding", min(lo + batch, len(texts)), len(texts))
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        parts = [self.embedder.embed(texts[lo : lo + EMBED_BATCH]) for lo in range(0, len(texts), EMBED_BATCH)]
         return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
 
     def _rebuild_bm25(self) -> None:

@@ -21,11 +21,12 @@ from vectorstore.cleaning import CleanedArticle, clean_article, parse_date_value
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "iter_files", "load_file", "load_paths"]
+__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "MAX_ID_LENGTH", "iter_files", "load_file", "load_paths"]
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
-# Ids end up in store keys and URLs, so only a conservative alphabet is allowed.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Any non-empty string is an id (titles, paths, URLs, any script), kept as
+# given; the store keys it safely. The cap keeps keys and listings sane.
+MAX_ID_LENGTH = 1024
 _HTML_DROP = ("script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg",
               "figure", "figcaption", "button")
 _HTML_BLOCKS = {"address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2",
@@ -214,8 +215,14 @@ def _jsonl_record(path: Path, lineno: int, line: str) -> LoadedArticle:
         raise _Reject("missing 'text'" if text is None or isinstance(text, str) else "'text' must be a string")
     if "id" in record:
         art_id = record["id"]
-        if not isinstance(art_id, str) or not _SAFE_ID.match(art_id):
-            raise _Reject(f"bad 'id' {art_id!r} (use letters, digits, '_', '-', '.')")
+        if not isinstance(art_id, str):
+            raise _Reject(f"'id' must be a string, not {type(art_id).__name__} {art_id!r}")
+        if not art_id.strip():
+            raise _Reject("'id' is empty")
+        if len(art_id) > MAX_ID_LENGTH:
+            raise _Reject(f"'id' is {len(art_id)} characters long; the limit is {MAX_ID_LENGTH}")
+        if "\x00" in art_id:
+            raise _Reject("'id' contains a NUL character")
     else:
         art_id = f"{_safe_stem(path)}-{lineno}"  # the file name alone would repeat on every line
     published = None

@@ -21,12 +21,21 @@ def test_environment_is_read(monkeypatch):
 
 @pytest.mark.parametrize(
     "name,value",
-    [("ASSISTANT_TOP_K", "abc"), ("ASSISTANT_TOP_K", "0"), ("ASSISTANT_CHUNK_SIZE", "-5"), ("ASSISTANT_RETRIEVAL", "magic")],
+    [("ASSISTANT_TOP_K", "abc"), ("ASSISTANT_TOP_K", "0"), ("ASSISTANT_CHUNK_SIZE", "-5"), ("ASSISTANT_RETRIEVAL", "magic"),
+     ("ASSISTANT_CHROMA_URL", "127.0.0.1:8000"), ("ASSISTANT_CHROMA_URL", "ftp://host:1")],
 )
 def test_invalid_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
         load_settings()
+
+
+def test_the_chroma_server_url_and_token_are_read(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", "http://chroma.internal:8000/")
+    monkeypatch.setenv("ASSISTANT_CHROMA_TOKEN", "s3cret")
+    s = load_settings()
+    assert s.chroma_url == "http://chroma.internal:8000"
+    assert s.chroma_token.get_secret_value() == "s3cret" and "s3cret" not in repr(s)
 
 
 def test_overlap_must_be_below_size(monkeypatch):

@@ -53,3 +53,32 @@ def test_kin_are_found_both_ways_and_the_commonest_sets_the_frequency(tmp_path):
 def test_a_term_with_no_kin_is_unknown(index, term):
     assert not index.knows(term)
     assert index.idf(term) == 0.0
+
+
+def test_updates_add_and_remove_articles_and_persist(index, tmp_path):
+    index.update(remove_articles=["b"], ids=["d:0-20", "d:21-40"], texts=["The valley river froze.", "Grain prices rose."])
+    assert sorted(index.ids) == ["a:0-10", "c:0-10", "d:0-20", "d:21-40"]
+    assert [cid for cid, _ in index.search("river valley", top_k=5)] == ["d:0-20", "a:0-10"]
+    again = BM25Index(tmp_path / "bm25")
+    assert again.count == 4 and again.search("grain", top_k=1)[0][0] in ("c:0-10", "d:21-40")
+
+
+def test_allowed_limits_the_hits_and_an_empty_set_finds_nothing(index):
+    assert [cid for cid, _ in index.search("river", top_k=5, allowed={"a:0-10", "c:0-10"})] == ["a:0-10"]
+    assert index.search("river", top_k=5, allowed=set()) == []
+
+
+def test_ids_with_any_characters_are_removed_by_article(tmp_path):
+    bm25 = BM25Index(tmp_path / "bm25")
+    odd = 'news/2023 "x" 50%_off 🚀'
+    bm25.update(ids=[f"{odd}:0-9", "other:0-9"], texts=["Harbour strike ends.", "Harbour strike ends."])
+    bm25.update(remove_articles=[odd])
+    assert bm25.ids == ["other:0-9"]
+
+
+def test_an_old_bm25s_folder_is_replaced(tmp_path):
+    old = tmp_path / "bm25"
+    (old / "model").mkdir(parents=True)
+    (old / "ids.json").write_text('{"ids": ["a:0-1"], "df": {}}')
+    bm25 = BM25Index(old)
+    assert bm25.count == 0 and not (old / "ids.json").exists()

@@ -114,7 +114,45 @@ class StoreContract:
         index.remove("harbour-wire")
         assert index.copies_of(["harbour"]) == {}
 
+    def test_any_string_id_is_stored_searched_and_removed(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        odd = ['news/2023/09/19/harbour strike', 'say "50%_off" 🚀', "x" * 300]
+        # a wire copy under each id, and an id that is a LIKE pattern matching the others
+        arts = [article(aid, HARBOUR.text, outlet=f"Outlet {n}") for n, aid in enumerate(odd)] + [FARM]
+        assert index.ingest(arts).added == (*odd, "farm")
+        assert {a.id for a in index.table.all()} == {*odd, "farm"}
+        q = "How many union members voted?"
+        found = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=3, filters=DenseFilters())
+        assert {cid.rsplit(":", 1)[0] for cid, _ in found} == set(odd)
+        copies = index.copies_of([odd[1]])
+        assert copies and all(c.rsplit(":", 1)[0] in (odd[0], odd[2]) for ids in copies.values() for c in ids)
+        assert index.remove(odd[1]) is True
+        assert index.copies_of([odd[1]]) == {}
+        assert all(c.rsplit(":", 1)[0] != odd[1] for ids in index.copies_of([odd[0]]).values() for c in ids)
+        assert index.table.get(odd[0]) is not None and index.table.get(odd[2]) is not None
+        assert index.chroma.counts()[0] == index.table.chunk_count() == len(index.bm25.ids)
+
 
 class TestEmbeddedChroma(StoreContract):
     def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
         return NewsIndex(home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap, **kw)
+
+
+class TestChromaServer(StoreContract):
+    """The same contract against a real ``chroma run`` on 127.0.0.1, through ``open_client``'s server path."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, empty_chroma_server):
+        self.url = empty_chroma_server
+
+    def make_index(self, home, embedder, chunk_size=256, chunk_overlap=32, **kw) -> NewsIndex:
+        return NewsIndex(
+            home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+            chroma_url=self.url, **kw,
+        )  # fmt: skip
+
+    def test_the_vectors_live_on_the_server(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR])
+        assert not (tmp_path / "store" / "chroma").exists()
+        assert index.chroma.counts()[0] == index.table.chunk_count() > 0

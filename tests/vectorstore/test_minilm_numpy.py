@@ -1,0 +1,44 @@
+"""The numpy forward pass gives sentence-transformers' vectors, without importing torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from vectorstore.embedding import LIGHT_MAX_TEXTS, MiniLMEmbedder
+
+pytestmark = pytest.mark.integration
+
+TEXTS = [
+    "How many military posts did Azerbaijan say it seized?",
+    "Hikmet Hajiyev, an aide to Azerbaijan's president, said civilians were not targeted.",
+    "Ünïcödé 東京 🚀 “quotes” — dashes",
+    "word " * 400,  # past the 256-piece limit: truncated the same way
+]
+
+
+def test_light_vectors_match_sentence_transformers(embedder):
+    light = MiniLMEmbedder()  # fresh: sentence-transformers not loaded in it
+    got = light.embed(TEXTS)
+    assert light._model is None  # the light path answered
+    want = embedder.embed(TEXTS)
+    assert got.shape == want.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert np.abs(got - want).max() < 1e-5
+
+
+def test_a_question_is_embedded_without_importing_torch():
+    code = (
+        "import sys; from vectorstore.embedding import MiniLMEmbedder;"
+        "v = MiniLMEmbedder().embed(['Who won?']);"
+        "print(v.shape, sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', 'transformers'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "(1, 384) []"
+
+
+def test_many_texts_go_to_sentence_transformers(embedder):
+    assert len(embedder.embed(["a sentence"] * (LIGHT_MAX_TEXTS + 1))) == LIGHT_MAX_TEXTS + 1
+    assert embedder._model is not None and embedder._light is None
