@@ -129,15 +129,9 @@ def type_match(info: QuestionInfo, sentence: str, speaker_sentence: str, q_names
     if info.kind == "date":
         return 1.0 if DATE.search(sentence) else 0.0
     if info.kind in ("person", "name"):
-        if info.role and _holds_role(sentence, info.role, info.role_of):
-            return 1.0
         # A person is a name the question doesn't give; a lone word that is a
         # country or city ("Armenia") is not one.
         new = [n for n in names_in(sentence + " " + speaker_sentence) if n.lower() not in q_names]
-        if info.role:
-            # "Who is the president?" is answered by the name next to the
-            # title; a sentence naming other people only half answers it.
-            return 0.5 if new else 0.0
         if any(len(n.split()) >= 2 and not is_place(n) for n in new):
             return 1.0
         if any(not is_place(n) for n in new):
@@ -167,24 +161,6 @@ _NOT_COUNT = re.compile(r"^(1[89]|20)\d\d$|^\d{1,2}[:.]\d\d$")
 # "a 45-year-old man", "a 20-month-old boy": ages, not counts.
 _AGE_AFTER = re.compile(r"^[\s-]*(?:year|month|week|day)s?[\s-]*old\b", re.I)
 _CLOCK_AFTER = re.compile(r"^(:\d\d)?\s?(am|pm|a\.m\.|p\.m\.)|^:\d\d", re.I)
-
-
-def _holds_role(sentence: str, role: str, owner: str | None = None) -> bool:
-    """A name next to the role word ("President Jo Bell", "Jo Bell, the city's mayor"),
-    with the role's owner ("of Freedonia") named within a few words of it."""
-    word = re.escape(role)
-    name = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+"
-    spans = [m.span() for m in re.finditer(rf"\b{word}s?\s+{name}", sentence, re.I) if m.group()[len(role) :].strip()[:1].isupper()]
-    spans += [m.span() for m in re.finditer(rf"{name},\s+(?:[\w'’-]+\s+){{0,5}}?{word}\b", sentence)]
-    if not owner:
-        return bool(spans)
-    stems = [w.lower()[:5] for w in re.findall(r"\w+", owner) if len(w) >= 2]
-    for start, end in spans:
-        window = " ".join(sentence[:start].split()[-4:]) + " " + sentence[start:end]
-        near = [w.lower() for w in re.findall(r"\w+", window)]
-        if all(any(w.startswith(s) for w in near) for s in stems):
-            return True
-    return False
 
 
 # Capitalised, as news copy writes months ("he may 3 times" is no date).

@@ -53,8 +53,6 @@ class QuestionInfo:
     wants_list: bool
     names: tuple[str, ...]  # capitalised words the question names (besides its first word)
     counted: str | None = None  # for "how many X": the words X
-    role: str | None = None  # for "who is the X of Y": the role word X ("president")
-    role_of: str | None = None  # ... and Y, whose role it is ("Freedonia")
 
 
 # The words right after "how many": the thing counted (a verb may tag along; harmless).
@@ -90,34 +88,6 @@ def _counted(words: str) -> str | None:
     return head
 
 
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(.+?)\s*\??\s*$", re.I)
-_ROLE_END = re.compile(r"\s+(?:of|for|at|in|to|on)\s+.*$", re.I)
-
-
-def _role(question: str) -> tuple[str | None, str | None]:
-    """"Who is the president of X?" / "Who is X's prime minister?" -> (role head word, X)."""
-    m = _WHO_IS.match(question)
-    if not m:
-        return None, None
-    phrase = m.group(1)
-    owner = _ROLE_END.search(phrase)
-    words = phrase[: owner.start()].split() if owner else phrase.split()
-    # The role is the phrase's closing run of lower-case words; "Who is Ann Lee?" has none.
-    tail = []
-    for word in reversed(words):
-        if not word.islower() or word in {"the", "a", "an"}:
-            break
-        tail.append(word)
-    if not tail:
-        return None, None
-    if owner:
-        of = re.sub(r"^\s*\w+\s+(?:the\s+)?", "", owner.group())
-    else:
-        possessive = [w for w in words[: len(words) - len(tail)] if re.search(r"[’']s$", w)]
-        of = re.sub(r"[’']s$", "", possessive[-1]) if possessive else None
-    return tail[0], of or None
-
-
 def analyse(question: str) -> QuestionInfo:
     kind = next((k for pattern, k in _WH_TYPES if pattern.search(question)), "other")
     counted = _COUNTED.search(question) if kind == "count" else None
@@ -127,7 +97,6 @@ def analyse(question: str) -> QuestionInfo:
         bool(_LIST.search(question)),
         tuple(_names(question)),
         _counted(counted.group(1)) if counted else None,
-        *(_role(question) if kind == "person" else (None, None)),
     )
 
 

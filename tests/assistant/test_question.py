@@ -72,21 +72,6 @@ def test_the_counted_thing_stops_at_the_verb(question, counted):
 
 
 @pytest.mark.parametrize(
-    "question,role,owner",
-    [
-        ("Who is the mayor of Port Avalon?", "mayor", "Port Avalon"),
-        ("Who is Freedonia's prime minister?", "minister", "Freedonia"),
-        ("Who is the harbour spokesman?", "spokesman", None),
-        ("Who is Tom Reed?", None, None),
-        ("Who said the pier would reopen?", None, None),
-    ],
-)
-def test_who_is_the_role_of_someone(question, role, owner):
-    info = analyse(question)
-    assert (info.role, info.role_of) == (role, owner)
-
-
-@pytest.mark.parametrize(
     "question,statement",
     [
         ("Where was the missing boy found?", "the missing boy found"),
