@@ -174,7 +174,7 @@ def test_bench_end_to_end_on_a_tiny_archive(tmp_path, monkeypatch):
     qs.write_text("".join(json.dumps({"id": f"q-{i}", "query": h, "relevant": [f"t-{i}"]}) + "\n"
                           for i, h in enumerate(headlines)))  # fmt: skip
     monkeypatch.setattr("evals.fetch_bbc.fetch_bbc", lambda cache_dir=None: (arts, qs))
-    monkeypatch.setattr(b, "WARM_UPS", 1)
+    monkeypatch.setattr("evals.bench.run.WARM_UPS", 1)  # run_bench reads it in evals.bench.run
 
     got = b.run_bench(sizes=[5], questions=2, reader_questions=0, cold_runs=1, ingest_sample=1,
                       workdir=tmp_path / "w", quiet=True)  # fmt: skip
