@@ -318,8 +318,21 @@ class NewsIndex:
         return self.table.copies_of(article_ids)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        parts = [self.embedder.embed(texts[lo : lo + EMBED_BATCH]) for lo in range(0, len(texts), EMBED_BATCH)]
-        return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+        """The group's texts, shortest first, in slices of ``EMBED_BATCH``, back in the given order.
+
+        A group's texts are its long chunks then its short sentences; sliced
+        in that order, each slice mixed lengths and the embedder padded short
+        sentences to chunk length. Sorted by length (characters, a proxy for
+        word pieces), each embedder batch holds texts of about one length.
+        """
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ranked = [texts[i] for i in order]
+        parts = [self.embedder.embed(ranked[lo : lo + EMBED_BATCH]) for lo in range(0, len(ranked), EMBED_BATCH)]
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return vectors
 
     def _rebuild_bm25(self) -> None:
         rows = self.table.chunks()
