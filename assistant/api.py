@@ -354,16 +354,17 @@ class Assistant:
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
         index = self._open()
-        texts, outlets, published = {}, {}, {}
+        texts, outlets, published, hashes = {}, {}, {}, {}
         for aid in dict.fromkeys(p.article_id for p in passages):
             stored = index.table.get(aid)
             if stored is not None:  # removed since retrieval
                 texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
+                hashes[aid] = stored.content_hash
         context = AnswerContext(
             question=question,
             passages=[p for p in passages if p.article_id in texts],
             query_vector=self._sentence_query_vector(question),
-            sentences=index.chroma.sentences_of(list(texts)),
+            sentences=index.sentences_of(hashes),
             texts=texts,
             lexicon=index.bm25,
             tokenize=tokenize,

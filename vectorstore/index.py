@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -46,6 +47,9 @@ INDEX_LAYOUT = 2
 INGEST_GROUP = 128
 # Texts per embedder call.
 EMBED_BATCH = 256
+# Articles whose sentence vectors stay in memory between questions (~30 KB
+# each: ~20 sentences of 384 float32), so ~60 MB at most.
+SENTENCE_CACHE_ARTICLES = 2048
 _PENDING = "pending"
 
 
@@ -87,6 +91,9 @@ class NewsIndex:
         self._allow_mismatch = allow_mismatch
         self._chroma: ChromaStore | None = None
         self._bm25: BM25Index | None = None
+        # (article id, content hash) -> its sentences; see sentences_of
+        self._sentence_cache: OrderedDict[tuple[str, str], list] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.table = ArticleTable(home / "articles.sqlite3")
         if not allow_mismatch:
             self._check_signature()
@@ -177,6 +184,7 @@ class NewsIndex:
             with self.table.transaction() as conn:
                 self.table.set_meta(conn, _PENDING, json.dumps([article_id]))
             self.chroma.delete_articles([article_id])
+            self._forget_sentences()
             self.bm25.update(remove_articles=[article_id])
             with self.table.transaction() as conn:
                 self.table.delete(conn, article_id)
@@ -189,6 +197,7 @@ class NewsIndex:
         with self._write_lock:
             articles = self.table.all()
             self.chroma.reset()
+            self._forget_sentences()
             self.bm25.rebuild([], [])
             with self.table.transaction() as conn:
                 self.table.clear_chunks(conn)
@@ -201,6 +210,7 @@ class NewsIndex:
 
     def _write(self, articles: Sequence[StoredArticle], *, replacing: set[str], progress: Progress | None) -> None:
         """Write in committed groups: Chroma, then BM25, then the table, each group whole."""
+        self._forget_sentences()
         if progress:
             progress("articles", 0, len(articles))
         for lo in range(0, len(articles), INGEST_GROUP):
@@ -272,12 +282,57 @@ class NewsIndex:
                 with self.table.transaction() as conn:
                     self.table.delete_meta(conn, _PENDING)
 
+    def sentences_of(self, hashes: Mapping[str, str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Each article's sentence spans and ingest-time vectors; ``hashes``: article id -> content hash.
+
+        Kept in memory by (id, hash): an article's sentences change only when
+        its text does, and the same articles come back question after
+        question, so Chroma is asked only for the ones not seen lately (a
+        Chroma ``get`` with the vectors costs tens of ms). Writes through
+        this index clear the cache as well.
+        """
+        out, missing = {}, []
+        with self._cache_lock:
+            for aid, digest in hashes.items():
+                hit = self._sentence_cache.get((aid, digest))
+                if hit is None:
+                    missing.append(aid)
+                else:
+                    self._sentence_cache.move_to_end((aid, digest))
+                    out[aid] = hit
+        if missing:
+            got = self.chroma.sentences_of(missing)
+            with self._cache_lock:
+                for aid in missing:
+                    self._sentence_cache[(aid, hashes[aid])] = got[aid]
+                while len(self._sentence_cache) > SENTENCE_CACHE_ARTICLES:
+                    self._sentence_cache.popitem(last=False)
+            out.update(got)
+        return {aid: out[aid] for aid in hashes}
+
+    def _forget_sentences(self) -> None:
+        with self._cache_lock:
+            self._sentence_cache.clear()
+
     def copies_of(self, article_ids: list[str]) -> dict[str, list[str]]:
         return self.table.copies_of(article_ids)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        parts = [self.embedder.embed(texts[lo : lo + EMBED_BATCH]) for lo in range(0, len(texts), EMBED_BATCH)]
-        return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+        """The group's texts, shortest first, in slices of ``EMBED_BATCH``, back in the given order.
+
+        A group's texts are its long chunks then its short sentences; sliced
+        in that order, each slice mixed lengths and the embedder padded short
+        sentences to chunk length. Sorted by length (characters, a proxy for
+        word pieces), each embedder batch holds texts of about one length.
+        """
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ranked = [texts[i] for i in order]
+        parts = [self.embedder.embed(ranked[lo : lo + EMBED_BATCH]) for lo in range(0, len(ranked), EMBED_BATCH)]
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.concatenate(parts)
+        return vectors
 
     def _rebuild_bm25(self) -> None:
         rows = self.table.chunks()

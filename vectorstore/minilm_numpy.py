@@ -30,13 +30,21 @@ class NumpyMiniLM:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_seq_length)
         self._tokenizer.no_padding()
+        self._controller = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        from threadpoolctl import threadpool_limits
-
         # Matrices this small run slower split across BLAS threads, far slower on busy cores.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with self._blas().limit(limits=1, user_api="blas"):
             return np.stack([self._one(e.ids) for e in self._tokenizer.encode_batch(list(texts))]).astype(np.float32)
+
+    def _blas(self):
+        # One controller for the process: building it scans the loaded
+        # libraries (~2 ms), which a warm question would pay twice otherwise.
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+        return self._controller
 
     def _one(self, ids: list[int]) -> np.ndarray:
         w = self._w

@@ -45,6 +45,24 @@ class StoreContract:
         assert index.ingest([edited]).replaced == ("harbour",)
         assert "415" in index.table.get("harbour").text
 
+    def test_sentences_of_follow_a_replaced_article(self, tmp_path, embedder):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+
+        def spans(aid):
+            stored = index.table.get(aid)
+            return [(s, e) for s, e, _ in index.sentences_of({aid: stored.content_hash})[aid]]
+
+        first = spans("harbour")
+        assert first == [(s, e) for s, e, _ in index.chroma.sentences_of(["harbour"])["harbour"]]
+        assert spans("harbour") == first  # from memory the second time, the same spans
+        longer = article("harbour", HARBOUR.text + " The port reopened on Monday.")
+        index.ingest([longer])
+        assert len(spans("harbour")) == len(first) + 1
+        vectors = {(s, e): v for s, e, v in index.sentences_of({"harbour": index.table.get("harbour").content_hash})["harbour"]}
+        for s, e, v in index.chroma.sentences_of(["harbour"])["harbour"]:
+            assert (vectors[(s, e)] == v).all()
+
     def test_chunks_are_exact_slices_and_counts_agree(self, tmp_path, embedder):
         index = self.make_index(tmp_path, embedder)
         index.ingest([HARBOUR, FARM])
