@@ -75,6 +75,7 @@ class ExtractiveAnswerer:
         min_similarity: float = 0.3,
         w_sem: float = 0.5,
         w_lex: float = 0.4,
+        w_type: float = 0.1,
         context_weight: float = 1.0,
         require_type: bool = True,
         rescue_similarity: float = 0.55,
@@ -91,7 +92,7 @@ class ExtractiveAnswerer:
         self._grounded = grounded
         self._min_score = min_score
         self._min_similarity = min_similarity
-        self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, context_weight=context_weight)
+        self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
         self._require_type = require_type
         self._rescue_similarity = rescue_similarity
         self._max_chars = max_chars

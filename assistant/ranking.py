@@ -67,11 +67,8 @@ def is_anaphoric(sentence: str) -> bool:
 
 
 class SentenceRanker:
-    # The answer type is computed for each sentence (``Candidate.typed``) but
-    # is not part of its score: on the dev splits it moved no answer with the
-    # reader on, and with the reader off dropping it answered two more.
-    def __init__(self, *, w_sem: float = 0.5, w_lex: float = 0.4, context_weight: float = 1.0):
-        self._w = (w_sem, w_lex)
+    def __init__(self, *, w_sem: float = 0.5, w_lex: float = 0.4, w_type: float = 0.1, context_weight: float = 1.0):
+        self._w = (w_sem, w_lex, w_type)
         self._context_weight = context_weight
 
     def rank(self, info: QuestionInfo, context) -> list[Candidate]:
@@ -109,6 +106,7 @@ class SentenceRanker:
                 score = (
                     self._w[0] * semantic
                     + self._w[1] * lexical
+                    + self._w[2] * typed
                     # retrieval order breaks near-ties between equally good sentences
                     + 0.02 / (rank + 1)
                 )

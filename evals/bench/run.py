@@ -119,7 +119,7 @@ def run_bench(
         quiet: capture the workers' output (tests) instead of showing their bars.
         log: called with a line before each phase (the CLI prints them).
     """
-    from .fetch_bbc import fetch_bbc
+    from ..fetch_bbc import fetch_bbc
 
     t_start = time.perf_counter()
     machine = _machine()
