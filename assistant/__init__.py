@@ -7,7 +7,7 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 
 from .answerer import AnswerContext, Answerer, Draft, DraftCitation
 from .answering import ExtractiveAnswerer, ReaderPolicy
-from .api import Assistant, Progress, ask
+from .api import Assistant, Progress, ask, embedder_for
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -47,6 +47,7 @@ __all__ = [
     "Retriever",
     "Embedder",
     "MiniLMEmbedder",
+    "embedder_for",
     "Filters",
     "Answerer",
     "AnswerContext",

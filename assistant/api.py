@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.bm25_index import tokenize
+from vectorstore.bm25_index import prime, tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
@@ -66,7 +66,7 @@ class Assistant:
         llm: LLMBackend | None = None,
     ):
         self.settings = settings if settings is not None else load_settings()
-        self._embedder = embedder if embedder is not None else MiniLMEmbedder()
+        self._embedder = embedder if embedder is not None else embedder_for(self.settings)
         self._retriever = retriever
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
         self._rewriter = LLMRewriter(self._llm) if self._llm is not None else None
@@ -360,11 +360,14 @@ class Assistant:
             if stored is not None:  # removed since retrieval
                 texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
                 hashes[aid] = stored.content_hash
+        sentences = index.sentences_of(hashes)
+        # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
+        prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
         context = AnswerContext(
             question=question,
             passages=[p for p in passages if p.article_id in texts],
             query_vector=self._sentence_query_vector(question),
-            sentences=index.sentences_of(hashes),
+            sentences=sentences,
             texts=texts,
             lexicon=index.bm25,
             tokenize=tokenize,
@@ -432,6 +435,11 @@ class Assistant:
                 )
             )
         return tuple(out)
+
+
+def embedder_for(settings: Settings) -> MiniLMEmbedder:
+    """The embedding model the settings name (``embed_backend``); cheap until first used."""
+    return MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
 
 
 def _info(stored, cls: type = ArticleInfo):

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     chroma_token: SecretStr | None = Field(
         None, description="Sent as 'Authorization: Bearer TOKEN' to the Chroma server (or a proxy in front of it)."
     )
+    embed_backend: Literal["torch", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="How MiniLM runs: torch (sentence-transformers) or onnx-int8 (onnxruntime, int8); a store keeps one.",
+    )
     top_k: int = Field(5, ge=1, le=100, description="Passages handed to the answerer.")
     chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in tokens.")
     chunk_overlap: int = Field(32, ge=0, description="Tokens shared by neighbouring chunks.")

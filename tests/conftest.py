@@ -35,9 +35,20 @@ def _isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
+    """The default embedding model: the one a CLI or app process opens a test's store with."""
+    from assistant import embedder_for, load_settings
+
+    model = embedder_for(load_settings())
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """sentence-transformers on torch: the reference the other backends are checked against."""
     from vectorstore.embedding import MiniLMEmbedder
 
-    model = MiniLMEmbedder()
+    model = MiniLMEmbedder(backend="torch")
     model.warm_up()
     return model
 

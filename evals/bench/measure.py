@@ -56,10 +56,9 @@ def _chunk_count(home: Path) -> int:
 
 
 def _work_ingest(spec: dict) -> dict:
-    from assistant import Assistant
-    from vectorstore.embedding import MiniLMEmbedder
+    from assistant import Assistant, embedder_for
 
-    embedder = CachingEmbedder(MiniLMEmbedder(), Path(spec["cache"]))
+    embedder = CachingEmbedder(embedder_for(_settings(spec)), Path(spec["cache"]))
     embedder.warm_up()  # loading the model is start-up, not ingest
     phases = []
     with Assistant(_settings(spec, reader="off"), embedder=embedder) as assistant:

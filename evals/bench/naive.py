@@ -46,9 +46,9 @@ def _work_naive(spec: dict) -> dict:
     from llama_index.core.constants import DEFAULT_SIMILARITY_TOP_K
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from vectorstore.embedding import MiniLMEmbedder
+    from assistant import embedder_for, load_settings
 
-    model = MiniLMEmbedder()
+    model = embedder_for(load_settings())  # the same backend as ours
     model.warm_up()
     # Documents may reuse vectors (the copies); every question is embedded afresh.
     documents = CachingEmbedder(model, Path(spec["cache"]))

@@ -91,7 +91,8 @@ def _verdicts(report: BenchReport) -> list[str]:
 def print_bench(report: BenchReport, console: Any) -> None:
     from rich.table import Table
 
-    table = Table(title=f"assistant bench ({report.machine.get('cores')} cores, {report.machine.get('cpu')})",
+    table = Table(title=f"assistant bench ({report.machine.get('cores')} cores, {report.machine.get('cpu')}, "
+                        f"{report.machine.get('embed_backend', 'torch')} embeddings)",
                   caption=report.corpus, title_justify="left")  # fmt: skip
     table.add_column("figure")
     for r in report.sizes:
@@ -127,7 +128,7 @@ def render_markdown(report: BenchReport | dict) -> str:
     lines += [
         "",
         f"Machine: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory_gb')} GB, "
-        f"Python {machine.get('python')}; load average {machine.get('load_average_start')} at the start "
+        f"Python {machine.get('python')}; embedding backend {machine.get('embed_backend', 'torch')}; load average {machine.get('load_average_start')} at the start "
         f"and {machine.get('load_average_end')} at the end. Corpus: {report.corpus}. Stores: {made}. "
         f"{report.questions} questions per size ({report.reader_questions} with the reader on); "
         f"{report.seconds / 60:.0f} minutes in all; measured {report.created[:10]}.",

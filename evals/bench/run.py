@@ -89,7 +89,14 @@ def _machine() -> dict[str, Any]:
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "python": platform.python_version(),
         "platform": platform.platform(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "embed_backend": _embed_backend(),
     }  # fmt: skip
+
+
+def _embed_backend() -> str:
+    from assistant import load_settings
+
+    return load_settings().embed_backend
 
 
 def run_bench(
@@ -135,9 +142,9 @@ def run_bench(
         seeds.mkdir(exist_ok=True)
         cache = root / "embeddings.npz"
         if embeddings_from is not None:
-            from vectorstore.embedding import MiniLMEmbedder
+            from assistant import embedder_for, load_settings
 
-            filler = CachingEmbedder(MiniLMEmbedder(), cache)  # the model never loads: only its id is read
+            filler = CachingEmbedder(embedder_for(load_settings()), cache)  # the model never loads: only its id is read
             log(f"cached embeddings: {prefill_cache(filler, Path(embeddings_from))} vectors from {embeddings_from}")
             filler.save()
         results = []

@@ -1,7 +1,7 @@
 import pydantic
 import pytest
 
-from assistant import Settings, SettingsError, load_settings
+from assistant import Settings, SettingsError, embedder_for, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,8 @@ def test_environment_is_read(monkeypatch):
 @pytest.mark.parametrize(
     "name,value",
     [("ASSISTANT_TOP_K", "abc"), ("ASSISTANT_TOP_K", "0"), ("ASSISTANT_CHUNK_SIZE", "-5"), ("ASSISTANT_RETRIEVAL", "magic"),
-     ("ASSISTANT_CHROMA_URL", "127.0.0.1:8000"), ("ASSISTANT_CHROMA_URL", "ftp://host:1")],
+     ("ASSISTANT_CHROMA_URL", "127.0.0.1:8000"), ("ASSISTANT_CHROMA_URL", "ftp://host:1"),
+     ("ASSISTANT_EMBED_BACKEND", "cuda")],
 )
 def test_invalid_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
@@ -63,3 +64,15 @@ def test_the_readme_table_lists_every_setting_with_its_default():
         if isinstance(default, (bool, int, float, str)) and default is not None:
             shown = str(default).lower() if isinstance(default, bool) else str(default)
             assert documented.strip("` ") == shown, f"README says ASSISTANT_{name} defaults to {documented}"
+
+
+def test_the_embedder_follows_the_backend_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(tmp_path))
+    assert embedder_for(load_settings()).backend == "onnx-int8"  # the default
+    monkeypatch.setenv("ASSISTANT_EMBED_BACKEND", "torch")
+    torch_model = embedder_for(load_settings())
+    monkeypatch.setenv("ASSISTANT_EMBED_BACKEND", "onnx-int8")
+    int8_model = embedder_for(load_settings())
+    assert (torch_model.backend, int8_model.backend) == ("torch", "onnx-int8")
+    assert int8_model.id == torch_model.id + "+onnx-int8"
+    assert not any(tmp_path.iterdir())  # nothing is exported until the model is used

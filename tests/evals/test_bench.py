@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from assistant import embedder_for, load_settings
 from evals import bench as b
 
 
@@ -193,7 +194,7 @@ def test_bench_end_to_end_on_a_tiny_archive(tmp_path, monkeypatch):
     assert "| figure | 5 chunks | target |" in b.render_markdown(got.to_dict())
     # A kept store fills a cache: its vectors are found again by their texts.
     model = CountingModel()
-    model.id = "sentence-transformers/all-MiniLM-L6-v2"
+    model.id = embedder_for(load_settings()).id  # the store was built with the default backend
     cache = b.CachingEmbedder(model, None)
     assert b.prefill_cache(cache, tmp_path / "w" / "size-5" / "home") >= 10  # 5 chunks and their sentences
     cache.embed([texts[0].split(". ")[0] + "."])

@@ -82,3 +82,17 @@ def test_an_old_bm25s_folder_is_replaced(tmp_path):
     (old / "ids.json").write_text('{"ids": ["a:0-1"], "df": {}}')
     bm25 = BM25Index(old)
     assert bm25.count == 0 and not (old / "ids.json").exists()
+
+
+def test_terms_primed_in_one_call_are_each_texts_own(monkeypatch):
+    from vectorstore import bm25_index
+
+    texts = ["The councils voted on Monday.", "Azerbaijani forces seized 20 posts.", "", "Running runners ran."]
+    calls = []
+    real = bm25_index.tokenize_many
+    monkeypatch.setattr(bm25_index, "tokenize_many", lambda ts: calls.append(list(ts)) or real(ts))
+    fresh = [f"{t} (primed {id(calls)})" for t in texts]  # not kept from an earlier test
+    bm25_index.prime(fresh + fresh[:1])
+    assert len(calls) == 1 and calls[0] == fresh  # duplicates tokenised once
+    assert [bm25_index.tokenize(t) for t in fresh] == [real([t])[0] for t in fresh]
+    assert len(calls) == 1  # every later lookup is kept

@@ -20,12 +20,12 @@ TEXTS = [
 ]
 
 
-def test_light_vectors_match_sentence_transformers(embedder):
+def test_light_vectors_match_sentence_transformers(torch_embedder):
     light = MiniLMEmbedder()  # fresh: sentence-transformers not loaded in it
     got = light.embed(TEXTS)
     assert light._model is None  # the light path answered
     # sentence-transformers itself: embedder.embed would take the numpy pass for so few texts
-    want = embedder._model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    want = torch_embedder._model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     assert got.shape == want.shape == (len(TEXTS), 384) and got.dtype == np.float32
     assert np.abs(got - want).max() < 1e-5
 
@@ -40,16 +40,16 @@ def test_a_question_is_embedded_without_importing_torch():
     assert done.stdout.strip() == "(1, 384) []"
 
 
-def test_many_texts_go_to_sentence_transformers(embedder):
-    assert len(embedder.embed(["a sentence"] * (LIGHT_MAX_TEXTS + 1))) == LIGHT_MAX_TEXTS + 1
-    assert embedder._model is not None
+def test_many_texts_go_to_sentence_transformers(torch_embedder):
+    assert len(torch_embedder.embed(["a sentence"] * (LIGHT_MAX_TEXTS + 1))) == LIGHT_MAX_TEXTS + 1
+    assert torch_embedder._model is not None
 
 
-def test_a_question_takes_the_numpy_pass_once_torch_is_loaded(embedder, monkeypatch):
-    embedder.warm_up()
+def test_a_question_takes_the_numpy_pass_once_torch_is_loaded(torch_embedder, monkeypatch):
+    torch_embedder.warm_up()
 
     def refuse(*args, **kwargs):
         raise AssertionError("a question went to sentence-transformers")
 
-    monkeypatch.setattr(embedder._model, "encode", refuse)
-    assert embedder.embed(TEXTS[:2]).shape == (2, 384)
+    monkeypatch.setattr(torch_embedder._model, "encode", refuse)
+    assert torch_embedder.embed(TEXTS[:2]).shape == (2, 384)
