@@ -50,6 +50,10 @@ class AnswerContext:
     # (article id, start, end) of quotes earlier answers in the conversation
     # gave for this same question: "What else?" wants something new
     already_cited: frozenset[tuple[str, int, int]] = frozenset()
+    # (question, article id, sentence start) -> what the sentence ranker found
+    # there; shared by the contexts ``replace`` derives from this one, so the
+    # rerank and the answer score each sentence of a question once
+    sentence_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class SentenceRanker:
         counted = set(tokenize(info.counted)) if info.counted else set()
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
+        memo = context.sentence_memo
         for rank, passage in enumerate(context.passages):
             text = context.texts[passage.article_id]
             sentences = context.sentences.get(passage.article_id, [])
@@ -88,21 +89,13 @@ class SentenceRanker:
                 if start < passage.start or end > passage.end or (passage.article_id, start) in seen:
                     continue
                 seen.add((passage.article_id, start))
-                sentence = text[start:end]
-                if not is_body_sentence(sentence):
+                key = (context.question, passage.article_id, start)
+                if key not in memo:
+                    memo[key] = self._signals(info, context, text, sentences, i, q_names, aliases, weights, total, counted)
+                found = memo[key]
+                if found is None:
                     continue
-                prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
-                terms = set(tokenize(sentence))
-                # "He said ..." inherits who is speaking from the sentence before,
-                # not that sentence's topic words.
-                prev_terms = set(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else set()
-                lexical = (
-                    sum(w * _credit(t, terms, prev_terms, self._context_weight, aliases) for t, w in weights.items())
-                    / total
-                )
-                semantic = float(np.dot(context.query_vector, vec))
-                speaker_named = bool(prev_terms) and any(len(n.split()) >= 2 for n in names_in(prev))
-                typed = type_match(info, sentence, prev if speaker_named else "", q_names, counted, tokenize)
+                lexical, semantic, typed, quote_start, quote_end = found
                 score = (
                     self._w[0] * semantic
                     + self._w[1] * lexical
@@ -110,16 +103,41 @@ class SentenceRanker:
                     # retrieval order breaks near-ties between equally good sentences
                     + 0.02 / (rank + 1)
                 )
-                quote_start = sentences[i - 1][0] if speaker_named else start
-                after = sentences[i + 1] if i + 1 < len(sentences) else None
-                # "X says the plan is easy. 'Don't ...,' he said.": the quote is what X said.
-                goes_on = after and ATTRIBUTION.search(sentence) and _CONTINUES.search(text[after[0] : after[1]])
-                quote_end = after[1] if goes_on else end
                 out.append(
                     Candidate(passage.article_id, start, end, quote_start, quote_end, vec, passage, score, typed, semantic)
                 )
         out.sort(key=lambda c: -c.score)
         return out
+
+
+    def _signals(self, info, context, text, sentences, i, q_names, aliases, weights, total, counted):
+        """(lexical, semantic, typed, quote start, quote end) of sentence ``i``; None for a non-body one.
+
+        Depends on the question and the article only, not on where the
+        passage ranks, so ``rank`` keeps it in the context's memo.
+        """
+        tokenize = context.tokenize
+        start, end, vec = sentences[i]
+        sentence = text[start:end]
+        if not is_body_sentence(sentence):
+            return None
+        prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
+        terms = set(tokenize(sentence))
+        # "He said ..." inherits who is speaking from the sentence before,
+        # not that sentence's topic words.
+        prev_terms = set(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else set()
+        lexical = (
+            sum(w * _credit(t, terms, prev_terms, self._context_weight, aliases) for t, w in weights.items()) / total
+        )
+        semantic = float(np.dot(context.query_vector, vec))
+        speaker_named = bool(prev_terms) and any(len(n.split()) >= 2 for n in names_in(prev))
+        typed = type_match(info, sentence, prev if speaker_named else "", q_names, counted, tokenize)
+        quote_start = sentences[i - 1][0] if speaker_named else start
+        after = sentences[i + 1] if i + 1 < len(sentences) else None
+        # "X says the plan is easy. 'Don't ...,' he said.": the quote is what X said.
+        goes_on = after and ATTRIBUTION.search(sentence) and _CONTINUES.search(text[after[0] : after[1]])
+        quote_end = after[1] if goes_on else end
+        return lexical, semantic, typed, quote_start, quote_end
 
 
 def _aliases(names, tokenize) -> dict[str, list[list[str]]]:

@@ -199,3 +199,29 @@ def test_each_subject_gets_its_own_sentence_and_a_shared_one_is_said_once():
     )
     both = "Cole and Reed said the port would reopen on Monday after the storm."
     assert answer_from("What did Cole and Reed say?", (both, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))).text == f"{both} [1]"
+
+
+def test_rerank_and_answer_score_each_sentence_of_a_question_once(monkeypatch):
+    from dataclasses import replace
+
+    from assistant.ranking import SentenceRanker
+
+    ctx = context(
+        "How many passengers were rescued from the ferry?",
+        unit(1, 0, 0),
+        {
+            "a": ("Coast Post", [(FILLER, unit(0, 1, 0)), ("Rescuers said 212 passengers were saved from the ferry on Sunday.", unit(0.9, 0.1, 0))]),
+            "b": ("Bay Times", [("The ferry had left port late on Saturday evening with a full deck.", unit(0.7, 0.3, 0))]),
+        },
+    )  # fmt: skip
+    scored = []
+    real = SentenceRanker._signals
+    monkeypatch.setattr(SentenceRanker, "_signals", lambda self, *a: scored.append(a[3:5]) or real(self, *a))
+    answerer = ExtractiveAnswerer(min_score=0.2)
+    reordered = replace(ctx, passages=answerer.rerank(ctx, top_k=2))  # as Assistant._context does
+    first = len(scored)
+    draft = answerer.answer(reordered)
+    assert first > 0 and len(scored) == first  # the answer reused every score
+    afresh = answerer.answer(replace(reordered, sentence_memo={}))
+    assert replace(draft, timings_ms={}) == replace(afresh, timings_ms={})  # what scoring afresh gives
+    assert "212" in draft.text
