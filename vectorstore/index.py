@@ -14,6 +14,7 @@ and ingesting the same files again carries on where it stopped.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import logging
 import threading
@@ -221,7 +222,8 @@ class NewsIndex:
                 progress("articles", min(lo + INGEST_GROUP, len(articles)), len(articles))
 
     def _write_group(self, articles: Sequence[StoredArticle], *, replacing: set[str]) -> None:
-        count = self.embedder.count_tokens
+        # Chunking and the chunk vectors' weights both count each sentence's tokens.
+        count = functools.lru_cache(maxsize=None)(self.embedder.count_tokens)
         plans = []
         for art in articles:
             chunks = chunk_spans(art.text, size=self._chunk_size, overlap=self._chunk_overlap, count_tokens=count)

@@ -91,10 +91,11 @@ class OnnxMiniLM:
     """Embeds with the int8 model: many texts on every core, a question on one.
 
     A one-text batch split across threads waits on itself (the same holds
-    for torch), so short calls go to a single-threaded session.
+    for torch), so short calls go to a single-threaded session. Batches of
+    32 length-sorted texts ran 3-20% faster here than 16, 64 or 128.
     """
 
-    def __init__(self, model_file: Path, model_dir: Path, *, max_seq_length: int = 256, batch_size: int = 64):
+    def __init__(self, model_file: Path, model_dir: Path, *, max_seq_length: int = 256, batch_size: int = 32):
         from tokenizers import Tokenizer
 
         self._file = model_file
