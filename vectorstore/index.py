@@ -258,9 +258,12 @@ class NewsIndex:
         self.bm25.update(remove_articles=[aid for aid in ids if aid in replacing], ids=chunk_ids, texts=chunk_texts)
         copies = self._find_copies(plans, sent_ids, sent_vecs)
         with self.table.transaction() as conn:
-            for art, chunks, _ in plans:
+            row = 0
+            for art, chunks, sents in plans:
                 self.table.put(conn, art)
                 self.table.put_chunks(conn, art.id, chunks)
+                self.table.put_sentences(conn, art.id, sents, sent_vecs[row : row + len(sents)])
+                row += len(sents)
                 self.table.delete_copies(conn, art.id)
             self.table.put_copies(conn, copies)
             self.table.set_meta(conn, "signature", json.dumps(self.signature))
@@ -292,9 +295,10 @@ class NewsIndex:
 
         Kept in memory by (id, hash): an article's sentences change only when
         its text does, and the same articles come back question after
-        question, so Chroma is asked only for the ones not seen lately (a
-        Chroma ``get`` with the vectors costs tens of ms). Writes through
-        this index clear the cache as well.
+        question, so the table is read only for the ones not seen lately.
+        The table keeps them since a Chroma ``get`` with the vectors cost ~10
+        ms a question at 10,000 chunks. Writes through this index clear the
+        cache as well.
         """
         out, missing = {}, []
         with self._cache_lock:
@@ -306,7 +310,10 @@ class NewsIndex:
                     self._sentence_cache.move_to_end((aid, digest))
                     out[aid] = hit
         if missing:
-            got = self.chroma.sentences_of(missing)
+            got = self.table.sentences_of(missing)
+            older = [aid for aid in missing if aid not in got]
+            if older:  # a store written before the table kept sentence vectors
+                got.update(self.chroma.sentences_of(older))
             with self._cache_lock:
                 for aid in missing:
                     self._sentence_cache[(aid, hashes[aid])] = got[aid]

@@ -96,3 +96,20 @@ def test_terms_primed_in_one_call_are_each_texts_own(monkeypatch):
     assert len(calls) == 1 and calls[0] == fresh  # duplicates tokenised once
     assert [bm25_index.tokenize(t) for t in fresh] == [real([t])[0] for t in fresh]
     assert len(calls) == 1  # every later lookup is kept
+
+
+def test_terms_are_bm25s_own_tokenizer():
+    import bm25s
+
+    from vectorstore import bm25_index
+
+    texts = [
+        "The councils voted on Monday to close the harbour road, officials said.",
+        "Azerbaijani forces seized 20 posts; Hikmet Hajiyev's statement followed.",
+        "Ünïcödé 東京 🚀 “quotes” — dashes, Don't can't O'Neill's 1,200.5 km²",
+        "THE The the a I x",
+        "",
+    ]
+    want = bm25s.tokenize(texts, stopwords="en", stemmer=bm25_index._stemmer(), return_ids=False, show_progress=False)
+    assert bm25_index.tokenize_many(texts) == [list(t) for t in want]
+    assert [bm25_index.tokenize_many([t])[0] for t in texts] == [list(t) for t in want]

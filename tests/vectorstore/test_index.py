@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from vectorstore.index import DenseFilters, IndexSignatureMismatch, NewsIndex
@@ -61,7 +62,7 @@ class StoreContract:
         assert len(spans("harbour")) == len(first) + 1
         vectors = {(s, e): v for s, e, v in index.sentences_of({"harbour": index.table.get("harbour").content_hash})["harbour"]}
         for s, e, v in index.chroma.sentences_of(["harbour"])["harbour"]:
-            assert (vectors[(s, e)] == v).all()
+            assert np.allclose(vectors[(s, e)], v, atol=1e-6)  # Chroma returns them within float rounding
 
     def test_chunks_are_exact_slices_and_counts_agree(self, tmp_path, embedder):
         index = self.make_index(tmp_path, embedder)
@@ -98,6 +99,7 @@ class StoreContract:
         assert index.table.get("farm") is None
         assert all(not cid.startswith("farm:") for cid in index.bm25.ids)
         assert index.chroma.sentences_of(["farm"]) == {"farm": []}
+        assert index.table.sentences_of(["farm", "harbour"]).keys() == {"harbour"}
         assert index.chroma.counts()[0] == index.table.chunk_count()
 
     def test_other_chunk_settings_are_refused_until_reindex(self, tmp_path, embedder):
@@ -118,6 +120,17 @@ class StoreContract:
         sentences = index.chroma.sentences_of(["harbour"])["harbour"]
         assert [HARBOUR.text[s:e] for s, e, _ in sentences][1] == "Dock workers in Port Avalon ended a nine-day strike on Friday."
         assert all(abs(float((v * v).sum()) - 1.0) < 1e-3 for _, _, v in sentences)
+
+    def test_the_answerer_reads_sentence_vectors_from_the_table(self, tmp_path, embedder, monkeypatch):
+        index = self.make_index(tmp_path, embedder)
+        index.ingest([HARBOUR, FARM])
+        in_chroma = index.chroma.sentences_of(["harbour"])["harbour"]
+        monkeypatch.setattr(index.chroma, "sentences_of", lambda ids: pytest.fail("asked Chroma for sentences"))
+        got = index.sentences_of({"harbour": index.table.get("harbour").content_hash})["harbour"]
+        assert [(s, e) for s, e, _ in got] == [(s, e) for s, e, _ in in_chroma]
+        assert all(np.allclose(v, w, atol=1e-5) for (_, _, v), (_, _, w) in zip(got, in_chroma, strict=True))
+        index.reindex()
+        assert index.table.sentences_of(["harbour", "farm"]).keys() == {"harbour", "farm"}
 
 
     def test_wire_copies_are_recorded_at_ingest_and_dropped_on_removal(self, tmp_path, embedder):
