@@ -14,7 +14,7 @@ import re
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
 __all__ = [
-    "ATTRIBUTION", "alias_of", "count_figure", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
+    "ATTRIBUTION", "TermSet", "alias_of", "count_figure", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
     "names_in", "spellings", "type_match",
 ]
 
@@ -51,7 +51,19 @@ def has_term(term: str, terms: set[str]) -> bool:
         return True
     if len(term) < 5:
         return False
+    prefixes = getattr(terms, "prefixes", None)
+    if prefixes is not None and term[:5] not in prefixes:
+        return False  # two stems of 5+ letters, one a prefix of the other, share their first five
     return any(len(t) >= 5 and (t.startswith(term) or term.startswith(t)) for t in terms)
+
+
+class TermSet(frozenset):
+    """A text's terms with their five-letter prefixes: ``has_term`` rejects most near misses without a scan."""
+
+    def __new__(cls, terms=()):
+        made = super().__new__(cls, terms)
+        made.prefixes = frozenset(t[:5] for t in made if len(t) >= 5)
+        return made
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import ATTRIBUTION, alias_of, has_term, holds_all, names_in, type_match
+from .answer_types import ATTRIBUTION, TermSet, alias_of, has_term, holds_all, names_in, type_match
 from .question import QuestionInfo, content_words
 from .types import Passage
 
@@ -122,10 +122,10 @@ class SentenceRanker:
         if not is_body_sentence(sentence):
             return None
         prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
-        terms = set(tokenize(sentence))
+        terms = TermSet(tokenize(sentence))
         # "He said ..." inherits who is speaking from the sentence before,
         # not that sentence's topic words.
-        prev_terms = set(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else set()
+        prev_terms = TermSet(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else TermSet()
         lexical = (
             sum(w * _credit(t, terms, prev_terms, self._context_weight, aliases) for t, w in weights.items()) / total
         )
