@@ -13,7 +13,9 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "llama_cpp", "bm25s", "gradio")
+HEAVY = (
+    "torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "llama_cpp", "bm25s", "gradio", "onnxruntime",
+)  # fmt: skip
 
 # Runs the CLI in-process, then reports which heavy packages it imported.
 _PROBE = """
