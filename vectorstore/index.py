@@ -150,7 +150,7 @@ class NewsIndex:
             )
 
     def _check_counts(self) -> None:
-        chunks, _ = self._chroma.counts()
+        chunks = self._chroma.chunk_count()  # not the sentences: see ChromaStore.counts
         expected = self.table.chunk_count()
         if chunks != expected:
             raise IndexInconsistent(f"the dense index holds {chunks} chunks but the article table lists {expected}")

@@ -169,6 +169,21 @@ class TestEmbeddedChroma(StoreContract):
         return NewsIndex(home / "store", embedder=embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap, **kw)
 
 
+    def test_opening_a_store_leaves_the_sentence_index_unloaded(self, tmp_path, embedder, monkeypatch):
+        # Counting a collection loads its vector index (~1.5 GB of sentences at 100k chunks).
+        from chromadb.api.models.Collection import Collection
+
+        from vectorstore.chroma_store import SENTENCES
+
+        self.make_index(tmp_path, embedder).ingest([HARBOUR])
+        counted = []
+        real = Collection.count
+        monkeypatch.setattr(Collection, "count", lambda coll: counted.append(coll.name) or real(coll))
+        reopened = self.make_index(tmp_path, embedder)
+        assert reopened.chroma.chunk_count() == reopened.table.chunk_count()
+        assert counted and SENTENCES not in counted
+
+
 class TestChromaServer(StoreContract):
     """The same contract against a real ``chroma run`` on 127.0.0.1, through ``open_client``'s server path."""
 
