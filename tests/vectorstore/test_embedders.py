@@ -113,3 +113,16 @@ def test_an_unknown_backend_is_named():
 def test_the_int8_backend_needs_a_cache_dir():
     with pytest.raises(ValueError, match="cache_dir"):
         MiniLMEmbedder(backend="onnx-int8")
+
+
+def test_the_protocol_asks_only_for_the_public_methods():
+    class Minimal:
+        id = "test/minimal"
+
+        def warm_up(self): ...
+
+        def embed(self, texts, *, show_progress=False): ...
+
+        def count_tokens(self, text): ...
+
+    assert isinstance(Minimal(), Embedder)
