@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -214,27 +215,48 @@ def load_suite(name_or_path: str | Path, split: SplitChoice = "test") -> Dataset
     )
 
 
+def _fetched_corpora() -> tuple[tuple[str, Path, Callable[[], Path]], ...]:
+    """``(name, cache folder, fetch)`` for each corpus downloaded on demand.
+
+    ``fetch()`` downloads the corpus into its cache folder and returns the
+    articles file. The fetch modules are imported here, lazily: they download
+    with pip and only a missing corpus needs them. Their attributes are read at
+    call time, so a test can replace them.
+    """
+    from evals import fetch_bbc, fetch_lee
+
+    return (
+        ("lee", fetch_lee.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_lee.fetch_lee())),
+        ("bbc", fetch_bbc.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_bbc.fetch_bbc()[0])),
+    )
+
+
 def ensure_corpus(dataset: Dataset) -> tuple[Path, ...]:
     """The corpus paths, all existing; fetches a fetched corpus when it is missing.
 
-    The Lee corpus (used by ``lee`` and ``abc_heldout``) lives in a git-ignored
-    cache, so a fresh checkout has to download it once; any other missing path
-    is an error.
+    The Lee corpus (used by ``lee`` and ``abc_heldout``) and the BBC archive
+    (used by ``bbc_news``) live in git-ignored caches, so a fresh checkout has
+    to download them once; any other missing path is an error.
     """
     missing = [p for p in dataset.corpus if not p.exists()]
     if not missing:
         return dataset.corpus
-    from evals.fetch_lee import DEFAULT_CACHE_DIR, fetch_lee  # lazy: downloads with pip, only needed here
-
-    lee_cache = DEFAULT_CACHE_DIR.resolve()
-    unknown = [p for p in missing if lee_cache not in p.resolve().parents]
+    corpora = _fetched_corpora()
+    owners: dict[Path, str | None] = {}
+    for path in missing:
+        parents = path.resolve().parents
+        owners[path] = next((name for name, cache, _ in corpora if cache in parents), None)
+    unknown = [p for p, name in owners.items() if name is None]
     if unknown:
         raise SuiteError(f"suite {dataset.name!r}: corpus path(s) missing: {', '.join(map(str, unknown))}")
-    logger.warning("the lee corpus is missing; fetching it (one-time download)")
-    fetched = fetch_lee()
+    fetches = {name: fetch for name, _, fetch in corpora}
+    fetched: dict[str | None, Path] = {}
+    for name in dict.fromkeys(owners.values()):
+        logger.warning("the %s corpus is missing; fetching it (one-time download)", name)
+        fetched[name] = fetches[name]()
     # The .corpus file normally names the cache file itself; if it names
-    # something else in the cache, fall back to what fetch_lee produced.
-    resolved = tuple(p if p.exists() else fetched for p in dataset.corpus)
+    # something else in the cache, fall back to what the fetch produced.
+    resolved = tuple(p if p.exists() else fetched[owners[p]] for p in dataset.corpus)
     still_missing = [p for p in resolved if not p.exists()]
     if still_missing:
         raise SuiteError(f"suite {dataset.name!r}: corpus still missing after fetching: {still_missing}")
