@@ -54,6 +54,12 @@ class AnswerContext:
     # there; shared by the contexts ``replace`` derives from this one, so the
     # rerank and the answer score each sentence of a question once
     sentence_memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # article id -> its outlet and news agencies, one text: a question may name
+    # them ("according to Reuters") though the article's words never do
+    credits: dict[str, str] = field(default_factory=dict)
+    # every outlet and agency in the store, so that naming one is not naming
+    # something the articles never mention
+    source_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

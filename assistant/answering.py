@@ -13,16 +13,25 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .answer_types import count_figure, holds_all, in_gazetteer, load_gazetteer, spellings
+from .answer_types import (
+    ATTRIBUTION,
+    count_figure,
+    holds_all,
+    in_gazetteer,
+    is_place,
+    load_gazetteer,
+    names_in,
+    spellings,
+)
 from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation, drain
 from .conversation import resolve_in_part
 from .errors import ModelLoadError
-from .question import NUMBER, QuestionInfo, analyse, is_bare_summary
-from .ranking import Candidate, SentenceRanker, is_body_sentence
+from .question import DATE, NUMBER, QuestionInfo, analyse, is_bare_summary
+from .ranking import Candidate, SentenceRanker, is_body_sentence, source_terms
 from .reader import Claim, Reader
 from .types import Passage, Step
 
-__all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts"]
+__all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts", "states_kind"]
 
 
 logger = logging.getLogger(__name__)
@@ -55,6 +64,9 @@ class ReaderPolicy:
     weight: float = 0.7
     accept: float = 0.2
     accept_more: float = 0.5
+    # Stop reading once an accepted sentence's blend is out of reach of every
+    # unread one (a later candidate ranks lower, so p(yes) = 1 is its best).
+    early_stop: bool = True
 
 
 class ExtractiveAnswerer:
@@ -154,7 +166,7 @@ class ExtractiveAnswerer:
             if refusal:
                 drafts.append(Draft(REFUSAL, (), True, refusal))
                 continue
-            early = self._refusal_before_reading(ranked, missing)
+            early = self._refusal_before_reading(ranked, missing, reading=self._reads)
             if early:
                 drafts.append(early)
                 continue
@@ -191,13 +203,34 @@ class ExtractiveAnswerer:
             return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
         claims = [Claim(_quote(c, context), _source_line(c, context)) for c in pool]
         left_ms = max(0.0, deadline - time.perf_counter()) * 1000
+        until = self._settled(info, pool, context) if self._policy.early_stop else None
         try:
-            verdicts = self._reader.judge(info.text, claims, budget_ms=left_ms)
+            verdicts = self._reader.judge(judge_question(info), claims, budget_ms=left_ms, until=until)
         except ModelLoadError as exc:
             logger.warning("reading model unavailable, answering without it: %s", exc)
             self._reader_failed = f"The reading model is not available ({exc})"
             return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
-        return _Reading(pool, verdicts.scores, verdicts.elapsed_ms, None)
+        settled = until is not None and not verdicts.complete and until(verdicts.scores)
+        return _Reading(pool, verdicts.scores, verdicts.elapsed_ms, None, settled)
+
+    def _settled(self, info: QuestionInfo, pool: list[Candidate], context: AnswerContext):
+        """Whether the verdicts so far fix the answer: an accepted sentence's blend
+        beats what any unread candidate could reach with p(yes) = 1."""
+        policy = self._policy
+        top = max((c.score for c in pool), default=0.0) or 1.0
+
+        def settled(scores: Sequence[float | None]) -> bool:
+            read = [(c, p) for c, p in zip(pool, scores, strict=True) if p is not None]
+            unread = [c for c, p in zip(pool, scores, strict=True) if p is None]
+            best = max(
+                (policy.weight * p + (1 - policy.weight) * c.score / top
+                 for c, p in read if p >= policy.accept and states_kind(info, _quote(c, context))),
+                default=None,
+            )  # fmt: skip
+            reach = max((policy.weight + (1 - policy.weight) * c.score / top for c in unread), default=0.0)
+            return best is not None and best >= reach
+
+        return settled
 
     def _chosen_by_reader(
         self, info: QuestionInfo, reading: _Reading, context: AnswerContext
@@ -208,7 +241,10 @@ class ExtractiveAnswerer:
         and the ranker's score."""
         policy = self._policy
         top = max((c.score for c in reading.pool), default=0.0) or 1.0
-        judged = [(c, p) for c, p in zip(reading.pool, reading.scores, strict=True) if p is not None]
+        judged = [
+            (c, p) for c, p in zip(reading.pool, reading.scores, strict=True)
+            if p is not None and states_kind(info, _quote(c, context))
+        ]  # fmt: skip
         blend = {id(c): policy.weight * p + (1 - policy.weight) * c.score / top for c, p in judged}
         eligible = sorted((cp for cp in judged if cp[1] >= policy.accept), key=lambda cp: -blend[id(cp[0])])
         if not eligible:
@@ -246,10 +282,15 @@ class ExtractiveAnswerer:
     # -- refusal on names the corpus never contains ---------------------------
     @staticmethod
     def _unknown_names(info: QuestionInfo, context: AnswerContext) -> list[str]:
+        """Names the question uses that no article's words, outlet or agency hold."""
+        sources = source_terms(context.source_names, context.tokenize)
         missing = []
         for name in info.names:
             ways = spellings(name, context.tokenize)
-            if context.tokenize(name) and not any(context.lexicon.knows(t) for way in ways for t in way):
+            terms = context.tokenize(name)
+            if terms and all(t in sources for t in terms):
+                continue  # "Reuters", "Al Jazeera": an outlet or agency of the stored articles
+            if terms and not any(context.lexicon.knows(t) for way in ways for t in way):
                 missing.append(name)
         return missing
 
@@ -258,7 +299,7 @@ class ExtractiveAnswerer:
         self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext,
         reading: _Reading | None = None,
     ) -> Draft:
-        early = self._refusal_before_reading(ranked, missing)
+        early = self._refusal_before_reading(ranked, missing, reading=reading is not None)
         if early:
             return early
         fallback = None
@@ -268,13 +309,8 @@ class ExtractiveAnswerer:
                 # Only sentences the reader accepted reach the answer's text.
                 return self._render(info, picks, accepted, context)
             unread = [c for c, p in zip(reading.pool, reading.scores, strict=True) if p is None]
-            if not unread:
-                looked_for = f"a {_KIND_WORD[info.kind]}" if info.kind in _KIND_WORD else "the answer"
-                n = len(reading.pool)
-                return Draft(
-                    REFUSAL, (), True,
-                    f"Read the {n} closest passage{'s' if n > 1 else ''} for {looked_for}; none states it.",
-                )  # fmt: skip
+            if not unread or reading.settled:
+                return Draft(REFUSAL, (), True, _none_states_it(info, reading, context))
             # Out of time: the ranker's order stands for what was not read.
             ranked = [c for c in ranked if not any(c is r for r, p in zip(reading.pool, reading.scores, strict=True) if p is not None)]
             fallback = "The reading model ran out of time; this answer is the ranker's choice."
@@ -285,16 +321,28 @@ class ExtractiveAnswerer:
             draft = replace(draft, notice=" ".join(n for n in (fallback, draft.notice) if n))
         return draft
 
-    def _refusal_before_reading(self, ranked: list[Candidate], missing: list[str]) -> Draft | None:
-        """Refusals that need no reading: nothing is worth the reader's seconds."""
+    def _refusal_before_reading(self, ranked: list[Candidate], missing: list[str], *, reading: bool) -> Draft | None:
+        """Refusals that need no reading: what no reading could answer.
+
+        A name no article's words, outlet or agency hold cannot be answered
+        about.  Without the reader, a question whose meaning no sentence comes
+        near is off topic too; with it, that is the reader's call: "Who is X?"
+        is far from every long sentence about X, yet one of them says who X is.
+        """
         if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
             return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
-        if not ranked or max(c.semantic for c in ranked) < self._min_similarity:
+        if not ranked:
+            return Draft(REFUSAL, (), True, "The articles are not about this.")
+        if not reading and max(c.semantic for c in ranked) < self._min_similarity:
             # Shared words alone ("bake" in a name) don't make a sentence about the question.
             return Draft(REFUSAL, (), True, "The articles are not about this.")
         return None
+
+    @property
+    def _reads(self) -> bool:
+        return self._reader is not None and not self._reader_failed
 
     def _compose_by_rules(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext) -> Draft:
         if not ranked:
@@ -363,6 +411,45 @@ class ExtractiveAnswerer:
                 )
         notices += _date_notices(info, picks[0], context)
         return Draft(" ".join(parts), tuple(citations), False, " ".join(notices) or None)
+
+
+_ASKS_FOR = {"count": "a number", "date": "a date or time", "person": "a person's name (or who)", "name": "a name", "place": "a place"}
+
+
+def judge_question(info: QuestionInfo) -> str:
+    """The question as the reader sees it: with what it asks for spelled out
+    ("(It asks for the number of passengers.)"), so that a sentence on the
+    topic without it reads as no."""
+    if info.kind not in _ASKS_FOR:
+        return info.text
+    what = f"the number of {info.counted}" if info.kind == "count" and info.counted else _ASKS_FOR[info.kind]
+    return f"{info.text} (It asks for {what}.)"
+
+
+# "Who is Ann Lee?" asks what the articles say she is, not for another name.
+_IDENTITY = re.compile(r"^\s*(?i:who)\s+(?i:is|was|are|were)\s+[A-Z]")
+
+
+def states_kind(info: QuestionInfo, quote: str) -> bool:
+    """Whether a quote holds the kind of thing asked for: a figure for "how
+    many", a date for "when", for "who" a name the question doesn't give (or,
+    for "who said ...", someone saying it).
+
+    The reader judges whether a sentence answers; this catches what it
+    accepts for being on topic: "The mayor said ..." for "Who is the mayor?".
+    A figure may be a word ("seven", "dozens"); a place is not checked (the
+    gazetteer knows cities, not "bushland near the river").
+    """
+    if info.kind == "count":
+        return bool(NUMBER.search(quote))
+    if info.kind == "date":
+        return bool(DATE.search(quote))
+    if info.kind not in ("person", "name") or _IDENTITY.match(info.text):
+        return True
+    asked = {n.lower() for n in info.names}
+    if any(n.lower() not in asked and not is_place(n) for n in names_in(quote)):
+        return True
+    return info.kind == "person" and bool(ATTRIBUTION.search(info.text)) and bool(ATTRIBUTION.search(quote))
 
 
 # "Who X, and when did Y?": two questions in one, answered part by part.
@@ -442,7 +529,8 @@ def _merge(parts: list[str], drafts: list[Draft]) -> Draft:
 def _about_named(
     ranked: list[Candidate], info: QuestionInfo, context: AnswerContext, article_terms: dict[str, set[str]]
 ) -> list[Candidate]:
-    """Only sentences from articles that mention everything the question names.
+    """Only sentences from articles that mention everything the question names
+    (in their words, or as their outlet or agency).
 
     "How many were hurt in the X earthquake?" is not answered by a sentence
     about another disaster, however alike the wording: the article must name
@@ -455,7 +543,8 @@ def _about_named(
     for cand in ranked:
         terms = article_terms.get(cand.article_id)
         if terms is None:
-            terms = article_terms[cand.article_id] = set(context.tokenize(context.texts[cand.article_id]))
+            words = f"{context.texts[cand.article_id]} {context.credits.get(cand.article_id, '')}"
+            terms = article_terms[cand.article_id] = set(context.tokenize(words))
         if all(any(holds_all(way, terms) for way in need) for need in needs):
             keep.append(cand)
     return keep
@@ -489,6 +578,23 @@ class _Reading:
     scores: tuple[float | None, ...]  # p(states the answer) per pool member; None: not read in time
     elapsed_ms: float
     failure: str | None  # why the reader could not be used at all
+    settled: bool = False  # the unread were left because they could not change the answer
+
+
+def _none_states_it(info: QuestionInfo, reading: _Reading, context: AnswerContext) -> str:
+    """The refusal's notice: what was looked for, and the passage that came
+    closest, labelled as not an answer (a figure for another group, say)."""
+    looked_for = f"a {_KIND_WORD[info.kind]}" if info.kind in _KIND_WORD else "the answer"
+    read = [(p, c) for c, p in zip(reading.pool, reading.scores, strict=True) if p is not None]
+    n = len(read)
+    notice = f"Read the {n} closest passage{'s' if n > 1 else ''} for {looked_for}; none states it."
+    if read:
+        _, closest = max(read, key=lambda pc: pc[0])
+        quote = " ".join(_quote(closest, context).split())
+        quote = quote if len(quote) <= 240 else quote[:239].rstrip() + "…"
+        source = _source_line(closest, context) or closest.article_id
+        notice += f" Closest passage, not an answer: “{quote}” ({source})."
+    return notice
 
 
 def _source_line(item: Candidate, context: AnswerContext) -> str:

@@ -21,12 +21,12 @@ from vectorstore.loading import load_paths
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import LLMRewriter, asks_for_more, rewrite_follow_up
+from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up
 from .errors import ArticleNotFoundError, InvalidInputError
 from .generative import LLMAnswerer
 from .llm import LLMBackend, backend_from_settings
 from .question import content_words, statement_form
-from .reader import Reader, default_reader
+from .reader import Reader, TextGenerator, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
 from .store_errors import translating
@@ -69,7 +69,8 @@ class Assistant:
         self._embedder = embedder if embedder is not None else embedder_for(self.settings)
         self._retriever = retriever
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
-        self._rewriter = LLMRewriter(self._llm) if self._llm is not None else None
+        reader = reader if reader is not None or answerer is not None else default_reader(self.settings)
+        self._rewriter = self._model_rewriter(reader)
         if answerer is not None:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
@@ -79,11 +80,21 @@ class Assistant:
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
 
+    def _model_rewriter(self, reader: Reader | None) -> ModelRewriter | None:
+        """Who rewrites follow-ups (``settings.rewriter``): a configured LLM, else the
+        reading model when it is on and can write; None leaves it to the rules."""
+        if self.settings.rewriter == "rules":
+            return None
+        if self._llm is not None:
+            return ModelRewriter(llm_writer(self._llm))
+        if isinstance(reader, TextGenerator):
+            return ModelRewriter(reader.generate)
+        return None
+
     def _default_answerers(self, reader: Reader | None) -> dict[str, Answerer]:
         """The reading answerer when a reader is on, and the plain extractive one always."""
         options = dict(min_score=self.settings.min_score, min_similarity=self.settings.min_similarity)
         plain = ExtractiveAnswerer(**options)
-        reader = reader if reader is not None else default_reader(self.settings)
         if reader is None:
             return self._with_llm({plain.name: plain})
         policy = ReaderPolicy(
@@ -311,7 +322,7 @@ class Assistant:
         again, which is what lets the answer skip what was said.
         """
         if history and self._rewriter is not None and not asks_for_more(question):
-            rewritten = self._rewriter.rewrite(question, history)
+            rewritten = self._rewriter.rewrite(question.strip(), history)
             if rewritten:
                 return rewritten
         return rewrite_follow_up(question, history, about_previous=self._about_previous)
@@ -354,12 +365,13 @@ class Assistant:
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
         index = self._open()
-        texts, outlets, published, hashes = {}, {}, {}, {}
+        texts, outlets, published, hashes, credits = {}, {}, {}, {}, {}
         for aid in dict.fromkeys(p.article_id for p in passages):
             stored = index.table.get(aid)
             if stored is not None:  # removed since retrieval
                 texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
                 hashes[aid] = stored.content_hash
+                credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
         sentences = index.sentences_of(hashes)
         # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
         prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
@@ -373,6 +385,8 @@ class Assistant:
             tokenize=tokenize,
             outlets=outlets,
             published=published,
+            credits=credits,
+            source_names=index.table.source_names(),
             copies=index.copies_of(list(texts)),
         )
         context = replace(context, pool=context.passages)

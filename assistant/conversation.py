@@ -10,7 +10,7 @@ from .answer_types import is_place, names_in
 from .question import analyse
 from .types import Answer
 
-__all__ = ["LLMRewriter", "asks_for_more", "resolve_in_part", "rewrite_follow_up"]
+__all__ = ["ModelRewriter", "asks_for_more", "llm_writer", "resolve_in_part", "rewrite_follow_up", "rewrite_prompt"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,36 +150,90 @@ def _referents(prev: str, answer: Answer) -> tuple[str | None, str | None]:
 
 _REWRITE_SYSTEM = (
     "You rewrite a reader's follow-up question about the news so that it can be understood on its own. "
-    "Replace pronouns and fill in what the question leaves out, using the conversation; keep the reader's words. "
-    "If the question is about something new, or already stands on its own, repeat it unchanged. "
-    "Reply with the question only."
+    "Replace pronouns (he, she, it, they, his, her, its, their) with the person or thing they mean, and fill in "
+    "what a short question leaves out from the previous question. Keep the reader's own words and what they ask; "
+    "never answer it and never add facts. If the follow-up already stands on its own, repeat it unchanged. "
+    "Reply with the question only, on one line."
 )
+# Worked examples (made up, about no article here): a small model follows
+# shown rewrites far better than described ones.  Kept as earlier turns, so
+# the model's cache of them is reused for every follow-up.
+_EXAMPLES = (
+    ("Previous question: How many homes were flooded in Townsville?\n"
+     "Previous answer: About 300 homes were flooded in Townsville, the council said.\n"
+     "Follow-up: And in Cairns?", "How many homes were flooded in Cairns?"),
+    ("Previous question: Who leads the Harbour Workers Union?\n"
+     "Previous answer: Maria Lopez, who leads the Harbour Workers Union, called the strike.\n"
+     "Follow-up: What did she demand?", "What did Maria Lopez demand?"),
+    ("Previous question: When did the Zenith plant close?\n"
+     "Previous answer: The Zenith plant closed in March after losses.\n"
+     "Follow-up: How many jobs were lost then?", "How many jobs were lost when the Zenith plant closed?"),
+    ("Previous question: What did the rebels say about the ceasefire?\n"
+     "Previous answer: The rebels said the ceasefire had been broken twice.\n"
+     "Follow-up: What about the other side?", "What did the government say about the ceasefire?"),
+    ("Previous question: How many people died in the Lisbon fire?\n"
+     "Previous answer: Twelve people died in the fire in Lisbon.\n"
+     "Follow-up: Who won the election in Peru?", "Who won the election in Peru?"),
+)  # fmt: skip
 
 
-class LLMRewriter:
-    """Follow-ups rewritten by an LLM; ``rewrite`` returns None when it can't help
-    (the LLM failed or wrote something that is not a question), and the rules run."""
+def rewrite_prompt() -> str:
+    """The fixed part of the rewriting exchange: instructions and worked examples, in ChatML."""
+    turns = "".join(
+        f"<|im_start|>user\n{asked}<|im_end|>\n<|im_start|>assistant\n{written}<|im_end|>\n"
+        for asked, written in _EXAMPLES
+    )
+    return f"<|im_start|>system\n{_REWRITE_SYSTEM}<|im_end|>\n{turns}"
 
-    def __init__(self, backend, *, turns: int = 2, max_answer_chars: int = 300):
-        self._backend = backend
-        self._turns = turns
+
+class ModelRewriter:
+    """Follow-ups rewritten by a model; ``rewrite`` returns None when it can't help
+    and the rules run instead.
+
+    ``write(prompt, user)`` is the model: the packaged reading model
+    (``LlamaReader.generate``) or a configured LLM.  What it writes is used
+    only when it is a question of sensible length whose names all come from
+    the conversation: a model that invents a subject is not trusted.
+    """
+
+    def __init__(self, write: Callable[[str, str], str], *, max_answer_chars: int = 240):
+        self._write = write
         self._max_answer_chars = max_answer_chars
 
     def rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str | None:
-        from .llm import ChatTurn, LLMFailure
-
-        lines = []
-        for asked, answer in history[-self._turns :]:
-            said = re.sub(r"\s*\[\d+\]", "", answer.text)[: self._max_answer_chars]
-            lines.append(f"Q: {answer.rewritten_question or asked}\nA: {said}")
-        user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up: {question}\nStandalone question:"
+        asked, answer = history[-1]
+        said = re.sub(r"\s*\[\d+\]", "", answer.text if not answer.refused else "(no answer)")
+        user = (
+            f"Previous question: {answer.rewritten_question or asked}\n"
+            f"Previous answer: {said[: self._max_answer_chars]}\n"
+            f"Follow-up: {question}"
+        )
         try:
-            text = "".join(self._backend.stream([ChatTurn("system", _REWRITE_SYSTEM), ChatTurn("user", user)]))
-        except LLMFailure as exc:
-            logger.warning("LLM rewrite failed, using the rules: %s", exc)
+            text = self._write(rewrite_prompt(), user)
+        except Exception as exc:  # a model that fails leaves the rules to it
+            logger.warning("model rewrite failed, using the rules: %s", exc)
             return None
         line = next((ln.strip(" \"'“”") for ln in text.strip().splitlines() if ln.strip()), "")
-        line = re.sub(r"^(?:standalone question|question)\s*:\s*", "", line, flags=re.I)
+        line = re.sub(r"^(?:standalone question|question|follow-up)\s*:\s*", "", line, flags=re.I)
         if not line or len(line) > 3 * len(question) + 120 or not re.search(r"[A-Za-z]", line):
             return None
-        return line
+        known = " ".join([question, asked, answer.rewritten_question or "", answer.text]).casefold()
+        invented = [n for n in analyse(line).names if n.casefold() not in known]
+        if invented:
+            logger.info("model rewrite %r names %s, which the conversation does not; using the rules", line, invented)
+            return None
+        return line if line.endswith("?") else line.rstrip(".") + "?"
+
+
+def llm_writer(backend) -> Callable[[str, str], str]:
+    """A configured LLM as a ``ModelRewriter``'s ``write``."""
+    from .llm import ChatTurn
+
+    def write(prompt: str, user: str) -> str:
+        system = re.search(r"<\|im_start\|>system\n(.*?)<\|im_end\|>", prompt, re.S).group(1)
+        turns = [ChatTurn("system", system)]
+        for asked, written in _EXAMPLES:
+            turns += [ChatTurn("user", asked), ChatTurn("assistant", written)]
+        return "".join(backend.stream([*turns, ChatTurn("user", user)]))
+
+    return write

@@ -14,6 +14,7 @@ weighted sum of signals computed from what ingest stored:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from .answer_types import ATTRIBUTION, TermSet, alias_of, has_term, holds_all, n
 from .question import QuestionInfo, content_words
 from .types import Passage
 
-__all__ = ["Candidate", "SentenceRanker", "is_anaphoric", "is_body_sentence"]
+__all__ = ["Candidate", "SentenceRanker", "is_anaphoric", "is_body_sentence", "source_terms"]
 
 # Sentences this short are subheads or captions, never an answer on their own.
 _MIN_WORDS = 5
@@ -77,6 +78,11 @@ class SentenceRanker:
         q_names = {n.lower() for n in info.names}
         aliases = _aliases(info.names, tokenize)
         weights = _weights(q_terms, aliases, context.lexicon)
+        # An outlet or agency the question names is in no chunk's words, so the
+        # index gives it no weight; it is as telling as the rarest term asked.
+        named_sources = q_terms & source_terms(context.source_names, tokenize)
+        for term in named_sources:
+            weights[term] = weights[term] or max(weights.values(), default=0.0) or 1.0
         total = sum(weights.values()) or 1.0
         counted = set(tokenize(info.counted)) if info.counted else set()
         seen: set[tuple[str, int]] = set()
@@ -91,7 +97,10 @@ class SentenceRanker:
                 seen.add((passage.article_id, start))
                 key = (context.question, passage.article_id, start)
                 if key not in memo:
-                    memo[key] = self._signals(info, context, text, sentences, i, q_names, aliases, weights, total, counted)
+                    credit_terms = tokenize(context.credits.get(passage.article_id, ""))
+                    memo[key] = self._signals(
+                        info, context, text, sentences, i, q_names, aliases, weights, total, counted, credit_terms
+                    )
                 found = memo[key]
                 if found is None:
                     continue
@@ -110,7 +119,7 @@ class SentenceRanker:
         return out
 
 
-    def _signals(self, info, context, text, sentences, i, q_names, aliases, weights, total, counted):
+    def _signals(self, info, context, text, sentences, i, q_names, aliases, weights, total, counted, credit_terms):
         """(lexical, semantic, typed, quote start, quote end) of sentence ``i``; None for a non-body one.
 
         Depends on the question and the article only, not on where the
@@ -122,7 +131,9 @@ class SentenceRanker:
         if not is_body_sentence(sentence):
             return None
         prev = text[sentences[i - 1][0] : sentences[i - 1][1]] if i else ""
-        terms = TermSet(tokenize(sentence))
+        # The article's outlet and agencies stand in every one of its
+        # sentences: "what did Reuters report" prefers Reuters' articles.
+        terms = TermSet([*tokenize(sentence), *credit_terms])
         # "He said ..." inherits who is speaking from the sentence before,
         # not that sentence's topic words.
         prev_terms = TermSet(tokenize(" ".join(names_in(prev)))) if prev and is_anaphoric(sentence) else TermSet()
@@ -138,6 +149,16 @@ class SentenceRanker:
         goes_on = after and ATTRIBUTION.search(sentence) and _CONTINUES.search(text[after[0] : after[1]])
         quote_end = after[1] if goes_on else end
         return lexical, semantic, typed, quote_start, quote_end
+
+
+@functools.lru_cache(maxsize=8)
+def _source_terms(names: frozenset[str], tokenize) -> frozenset[str]:
+    return frozenset(tokenize(" ; ".join(sorted(names))))
+
+
+def source_terms(names: frozenset[str], tokenize) -> frozenset[str]:
+    """The terms of the store's outlet and agency names (cached: they rarely change)."""
+    return _source_terms(names, tokenize) if names else frozenset()
 
 
 def _aliases(names, tokenize) -> dict[str, list[list[str]]]:

@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 from .errors import ModelLoadError
 from .model_files import READER_MODEL, locate_gguf
 
-__all__ = ["Claim", "JudgePrompt", "Reader", "LlamaReader", "Verdicts", "default_reader"]
+__all__ = ["Claim", "JudgePrompt", "Reader", "LlamaReader", "TextGenerator", "Verdicts", "default_reader"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,27 @@ class Reader(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def judge(self, question: str, claims: Sequence[Claim], *, budget_ms: float | None = None) -> Verdicts: ...
+    def judge(
+        self,
+        question: str,
+        claims: Sequence[Claim],
+        *,
+        budget_ms: float | None = None,
+        until: Callable[[Sequence[float | None]], bool] | None = None,
+    ) -> Verdicts:
+        """p(claim states the answer) per claim, in order.
+
+        Reading stops when ``budget_ms`` is spent or when ``until(scores so
+        far)`` says the rest cannot change the outcome; unread claims are None.
+        """
+        ...
+
+
+@runtime_checkable
+class TextGenerator(Protocol):
+    """A model that writes a short text (a rewritten follow-up) after a fixed prompt."""
+
+    def generate(self, prompt: str, user: str, *, max_tokens: int = 48) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +93,17 @@ class JudgePrompt:
     CPU cores every token costs about 50 ms, so each piece is kept short.
     """
 
+    # Measured on the dev splits against the first prompt ("reply yes if the
+    # sentence states the answer to the question, and no if it does not"):
+    # equal answers, citation precision +0.03, one more unanswerable refused.
+    # Naming what a yes must not be (another group's or a total figure,
+    # another event's) is what the plain prompt accepted on unseen news.
     head: str = (
-        "<|im_start|>system\nYou check news articles. Given a question and one sentence from an article, "
-        "reply yes if the sentence states the answer to the question, and no if it does not.<|im_end|>\n"
-        "<|im_start|>user\nQuestion: "
+        "<|im_start|>system\nYou check news articles. Given a question and a sentence from an article, reply "
+        "yes only if the sentence itself states the answer: the very figure, name, date or fact asked for, about "
+        "the same people, group, place and event as the question. Reply no if the sentence is on the topic but "
+        "gives something else: another group's or a total figure, another event's, another side's, or only "
+        "mentions what is asked about.<|im_end|>\n<|im_start|>user\nQuestion: "
     )
     question: str = "{}\nSentence: "
     claim: str = "{}<|im_end|>\n<|im_start|>assistant\n"
@@ -105,6 +132,9 @@ class LlamaReader:
     ):
         self._prompt = prompt
         self._head_len = 0
+        self._head_state = None  # the head's cache, restored after the model wrote something
+        self._asked: tuple[str, int] | None = None  # the question whose tokens the cache holds, and where they end
+        self._writer: tuple[str, int, object] | None = None  # generate()'s fixed prompt, its length and cache
         self._model_path = model_path
         # llama.cpp's default is half the cores; judging is all prompt
         # processing, which uses every core it is given.
@@ -154,13 +184,22 @@ class LlamaReader:
             raise ModelLoadError(f"the model at {path} has no single-token yes/no; it cannot judge")
         return llm
 
-    def judge(self, question: str, claims: Sequence[Claim], *, budget_ms: float | None = None) -> Verdicts:
+    def judge(
+        self,
+        question: str,
+        claims: Sequence[Claim],
+        *,
+        budget_ms: float | None = None,
+        until: Callable[[Sequence[float | None]], bool] | None = None,
+    ) -> Verdicts:
         t0 = time.perf_counter()
         self.warm_up()
         scores: list[float | None] = [None] * len(claims)
         with self._lock:
             prefix = None
             for i, claim in enumerate(claims):
+                if i and until is not None and until(scores):
+                    break
                 key = (question, claim.text)
                 if key in self._memo:
                     self._memo.move_to_end(key)
@@ -179,15 +218,55 @@ class LlamaReader:
     def _start(self, question: str) -> int:
         """Evaluate the question after the cached head; returns the shared prefix length."""
         llm = self._llm
+        if self._asked is not None and self._asked[0] == question:
+            return self._asked[1]  # the candidates only ever write past the question
         if not self._head_len:
             llm.reset()
             llm.eval(self._tokens(self._prompt.head))
             self._head_len = llm.n_tokens
+            self._head_state = llm.save_state()
+        elif llm.n_tokens < self._head_len:
+            llm.load_state(self._head_state)  # generate() wrote over the head
         # eval() drops what the cache holds past n_tokens, so going back to the
         # end of the head reuses it for every question.
         llm.n_tokens = self._head_len
         llm.eval(self._fill(self._prompt.question, question))
+        self._asked = (question, llm.n_tokens)
         return llm.n_tokens
+
+    def generate(self, prompt: str, user: str, *, max_tokens: int = 48) -> str:
+        """One line of greedy text after ``prompt`` and a user turn holding ``user``.
+
+        ``prompt`` is ChatML (instructions, worked examples as earlier turns);
+        it is evaluated once and its cache kept, so each call pays only for
+        ``user``, whose words are never read as control tokens.  The model
+        and its lock are shared with judging, whose head is restored from a
+        saved copy on the next question.
+        """
+        self.warm_up()
+        with self._lock:
+            llm = self._llm
+            self._asked = None
+            if self._writer is None or self._writer[0] != prompt:
+                llm.reset()
+                llm.eval(self._tokens(prompt))
+                self._writer = (prompt, llm.n_tokens, llm.save_state())
+            else:
+                llm.load_state(self._writer[2])
+            tokens = (
+                [int(t) for t in llm.input_ids[: self._writer[1]]]
+                + self._tokens("<|im_start|>user\n")
+                + self._plain(user, keep_lines=True)
+                + self._tokens("<|im_end|>\n<|im_start|>assistant\n")
+            )
+            stops = {llm.token_eos(), *self._tokens("<|im_end|>"), *llm.tokenize(b"\n", add_bos=False, special=False)}
+            out: list[int] = []
+            for token in llm.generate(tokens, top_k=1, temp=0.0, reset=True):
+                if token in stops or len(out) >= max_tokens:
+                    break
+                out.append(token)
+            llm.n_tokens = 0  # the next judgement restores its head
+            return llm.detokenize(out).decode("utf-8", errors="ignore").strip()
 
     def _score(self, prefix: int, claim: Claim) -> float:
         llm = self._llm
@@ -206,8 +285,13 @@ class LlamaReader:
         of the instruction.
         """
         before, after = template.split("{}", 1)
-        plain = self._llm.tokenize(" ".join(text.split()).encode("utf-8"), add_bos=False, special=False)
-        return self._tokens(before) + plain[:limit] + self._tokens(after)
+        return self._tokens(before) + self._plain(text)[:limit] + self._tokens(after)
+
+    def _plain(self, text: str, *, keep_lines: bool = False) -> list[int]:
+        """``text`` as plain tokens: a "<|im_end|>" in it is just characters."""
+        lines = text.splitlines() if keep_lines else [text]
+        flat = "\n".join(" ".join(line.split()) for line in lines)
+        return self._llm.tokenize(flat.encode("utf-8"), add_bos=False, special=False)
 
     def _tokens(self, template_text: str) -> list[int]:
         if not template_text:

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         30000, ge=0, le=600_000, description="Reading time per question, after which the ranker's order stands."
     )
     reader_candidates: int = Field(5, ge=1, le=20, description="Sentences the reader judges per question.")
+    rewriter: Literal["model", "rules"] = Field(
+        "model",
+        description="Who rewrites follow-ups: model (the LLM if set, else the reading model when on; rules as fallback) or rules.",
+    )
     model_cache: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("news-assistant")) / "models",
         description="Per-user folder where packaged models are assembled, shared by every store.",

@@ -102,14 +102,16 @@ class FakeReader:
         if self._fail is not None:
             raise self._fail
 
-    def judge(self, question, claims, *, budget_ms=None):
+    def judge(self, question, claims, *, budget_ms=None, until=None):
         from assistant.reader import Verdicts
 
         self.warm_up()
-        scores = []
-        for claim in claims:
+        scores: list[float | None] = [None] * len(claims)
+        for i, claim in enumerate(claims):
+            if i and until is not None and until(scores):
+                break
             self.seen.append((question, claim.text))
-            scores.append(None if budget_ms is not None and budget_ms <= 0 else self._verdict(question, claim.text))
+            scores[i] = None if budget_ms is not None and budget_ms <= 0 else self._verdict(question, claim.text)
         return Verdicts(tuple(scores), 0.0)
 
 

@@ -79,6 +79,7 @@ class ArticleTable:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(_SCHEMA)
+        self._sources: tuple[tuple[int, int], frozenset[str]] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -102,6 +103,22 @@ class ArticleTable:
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def source_names(self) -> frozenset[str]:
+        """Every outlet and news agency the stored articles name (as stored).
+
+        A question may name them ("according to Reuters") though no article's
+        text does.  Kept until this or another connection writes to the table
+        (SQLite's data_version and total_changes tell), so a question pays a
+        table scan only after a change.
+        """
+        version = (self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+        if self._sources is None or self._sources[0] != version:
+            names: set[str] = set()
+            for outlet, agencies in self._db.execute("SELECT DISTINCT outlet, agencies FROM articles"):
+                names.update(n for n in (outlet, *json.loads(agencies)) if n)
+            self._sources = (version, frozenset(names))
+        return self._sources[1]
 
     def put(self, conn: sqlite3.Connection, article: StoredArticle) -> None:
         conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))

@@ -215,3 +215,42 @@ def test_a_bare_summary_opens_with_both_seed_articles(seeded):
     for c in answer.citations:  # each is its article's first body sentence, not its headline
         assert c.quote.endswith((".", "’.", "”"))
         assert c.start < 400
+
+
+class WritingReader:
+    """A fake reader that also writes (a TextGenerator): accepts every sentence, rewrites as told."""
+
+    name = "writing-fake"
+
+    def __init__(self, rewrite: str):
+        self.rewrite, self.prompts = rewrite, []
+
+    def warm_up(self) -> None:
+        pass
+
+    def judge(self, question, claims, *, budget_ms=None, until=None):
+        from assistant import Verdicts
+
+        return Verdicts(tuple(0.9 for _ in claims), 1.0)
+
+    def generate(self, prompt, user, *, max_tokens=48):
+        self.prompts.append(user)
+        return self.rewrite
+
+
+def test_a_reader_that_writes_rewrites_follow_ups_unless_the_rules_are_asked_for(seeded_home, embedder):
+    first_q = "Who is Hikmet Hajiyev?"
+    writes = WritingReader("What did Hikmet Hajiyev say about civilians?")
+    with Assistant(load_settings(home=seeded_home, reader="on"), embedder=embedder, reader=writes) as model:
+        first = model.ask(first_q)
+        follow = model.ask("What did he say about them?", history=[(first_q, first)])
+        assert follow.rewritten_question == "What did Hikmet Hajiyev say about civilians?"
+        assert writes.prompts and writes.prompts[-1].endswith("Follow-up: What did he say about them?")
+        # "What else?" is always the rules': it means the previous question again
+        more = model.ask("What else?", history=[(first_q, first)])
+        assert more.rewritten_question == first_q and len(writes.prompts) == 1
+    rules = WritingReader("never used")
+    settings = load_settings(home=seeded_home, reader="on", rewriter="rules")
+    with Assistant(settings, embedder=embedder, reader=rules) as by_rules:
+        follow = by_rules.ask("What did he say about them?", history=[(first_q, first)])
+        assert follow.rewritten_question == "What did Hikmet Hajiyev say about them?" and not rules.prompts

@@ -130,3 +130,55 @@ def test_a_question_opening_with_a_preposition_is_a_question_of_its_own():
 def test_a_joined_follow_up_keeps_what_the_previous_question_carried_at_the_end():
     prev = Answer("How many docked?", "How many docked? (Port Avalon)", "Nothing.", (), True, "extractive")
     assert rewrite_follow_up("And ferries?", [("How many docked?", prev)]) == "How many docked ferries? (Port Avalon)"
+
+
+# -- the model rewriter ------------------------------------------------------------
+from assistant.conversation import ModelRewriter, rewrite_prompt  # noqa: E402
+
+
+class ScriptedWriter:
+    """A model that writes what the test says and records what it was given."""
+
+    def __init__(self, reply="", fail=None):
+        self.reply, self.fail, self.seen = reply, fail, []
+
+    def __call__(self, prompt, user):
+        self.seen.append((prompt, user))
+        if self.fail:
+            raise self.fail
+        return self.reply
+
+
+HISTORY = [("How many homes were flooded in Townsville?", answer("How many homes were flooded in Townsville?",
+                                                                 "About 300 homes were flooded in Townsville."))]
+
+
+def test_the_model_sees_the_previous_turn_and_its_line_is_used():
+    writer = ScriptedWriter("How many homes were flooded in Cairns\n(extra lines are ignored)")
+    rewritten = ModelRewriter(writer).rewrite("And in Cairns?", HISTORY)
+    assert rewritten == "How many homes were flooded in Cairns?"
+    prompt, user = writer.seen[0]
+    assert prompt == rewrite_prompt() and "Townsville" in user and "About 300 homes" in user
+    assert user.endswith("Follow-up: And in Cairns?") and "[1]" not in user
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "",  # wrote nothing
+        "How many homes were flooded in Brisbane?",  # a place nobody named
+        "x" * 500,  # rambling
+    ],
+)
+def test_a_rewrite_the_conversation_does_not_support_is_not_used(reply):
+    assert ModelRewriter(ScriptedWriter(reply)).rewrite("And in Cairns?", HISTORY) is None
+
+
+def test_a_failing_model_leaves_the_follow_up_to_the_rules():
+    assert ModelRewriter(ScriptedWriter(fail=RuntimeError("model gone"))).rewrite("And in Cairns?", HISTORY) is None
+
+
+def test_the_prompt_s_examples_are_chat_turns_ending_before_the_user_turn():
+    prompt = rewrite_prompt()
+    assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_end|>\n")
+    assert prompt.count("<|im_start|>user") == prompt.count("<|im_start|>assistant") >= 3

@@ -8,6 +8,7 @@ as it was.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -107,3 +108,47 @@ def _stored_files(home):
     # SQLite's -wal/-shm files come and go with open connections (a cursor
     # the garbage collector has not finalised keeps them); they are not data.
     return sorted(p.name for p in home.rglob("*") if not p.name.endswith(("-wal", "-shm")))
+
+
+FLOODS = (
+    "Floods swept through the north of the state on Tuesday. "
+    "In Townsville, 300 homes were flooded and 40 people were taken to shelters, the council said. "
+    "In Cairns, 120 homes were flooded, according to emergency services. "
+    "The state premier said the clean-up would take weeks."
+)
+
+
+@pytest.fixture(scope="module")
+def floods_assistant(tmp_path_factory, embedder, packaged_reader):
+    """The real pipeline with the packaged reading model over one invented article."""
+    folder = tmp_path_factory.mktemp("floods")
+    record = {"id": "floods", "title": "Floods in the north", "outlet": "Coast Post", "published": "2024-03-05", "text": FLOODS}
+    (folder / "floods.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    settings = load_settings(home=folder / "home", seeds=folder / "none", reader="on")
+    assistant = Assistant(settings, embedder=embedder, reader=packaged_reader)
+    assistant.ingest([folder / "floods.jsonl"])
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.integration
+def test_the_real_model_accepts_the_right_figure_and_refuses_an_on_topic_wrong_one(floods_assistant):
+    right = floods_assistant.ask("How many homes were flooded in Cairns?")
+    assert not right.refused and "120 homes" in right.text
+    assert right.citations and all("120" in c.quote for c in right.citations)
+    # The article gives Townsville's flooded homes and sheltered people, and
+    # Cairns' homes: nothing about people sheltered in Cairns.
+    wrong = floods_assistant.ask("How many people were taken to shelters in Cairns?")
+    assert wrong.refused, wrong.text
+
+
+@pytest.mark.integration
+def test_the_real_model_rewrites_an_elliptic_follow_up(floods_assistant):
+    first = floods_assistant.ask("How many homes were flooded in Townsville?")
+    follow = floods_assistant.ask("And in Cairns?", history=[("How many homes were flooded in Townsville?", first)])
+    assert "cairns" in follow.rewritten_question.lower() and "homes" in follow.rewritten_question.lower()
+    assert "townsville" not in follow.rewritten_question.lower()
+    assert not follow.refused and "120 homes" in follow.text
+    # The reader judges again after writing: its cached head is restored.
+    again = floods_assistant.ask("How many homes were flooded in Cairns?")
+    assert not again.refused and "120 homes" in again.text
