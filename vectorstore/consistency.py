@@ -103,15 +103,16 @@ class Survey:
 
     def problems(self) -> tuple[str, ...]:
         lines = []
-        if self.pending and self.writer_busy:
+        if self.writer_busy and not self.consistent:
             lines.append(
-                f"an ingest is running now (another process holds the write lock): its group of "
-                f"{len(self.pending)} article(s) is in flight, so the indexes may differ from the table until it commits"
+                "an ingest is running now (another process holds the write lock): what follows may be its "
+                "work in progress; check again once it is done"
             )
-        elif self.pending:
+        if self.pending:
+            said = "is pending, in flight in that ingest" if self.writer_busy else "is still pending"
             lines.append(
-                f"an ingest stopped part-way: a group of {len(self.pending)} article(s) is still pending: "
-                f"{_ids(self.pending)}"
+                f"{'' if self.writer_busy else 'an ingest stopped part-way: '}a group of {len(self.pending)} "
+                f"article(s) {said}: {_ids(self.pending)}"
             )
         if self.unindexed:
             lines.append(

@@ -19,6 +19,7 @@ from it.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import logging
@@ -395,9 +396,11 @@ class NewsIndex:
     def check(self, *, repair: bool = False) -> CheckOutcome:
         """Compare the article table with Chroma's two collections and BM25, id by id.
 
-        Without ``repair`` this only reads (holding the write lock if it is
-        free, so that no writer changes the store under the comparison).
-        With ``repair`` it waits for the lock like any writer and brings every
+        Without ``repair`` this only reads, and never holds the write lock
+        (a check of a big store takes a while: writers must not wait for
+        it); it notes whether another process held the lock before or after
+        looking, since that writer's work in progress shows as drift. With
+        ``repair`` it waits for the lock like any writer and brings every
         index back in line with the table: a pending group is rolled back,
         articles without chunk or sentence rows are embedded again, orphans
         and duplicates are deleted, and missing entries are written back
@@ -405,8 +408,10 @@ class NewsIndex:
         """
         self._open_derived(settle=False)  # the check itself reports what opening would have settled
         if not repair:
-            with self._lock.attempt() as free:
-                found = self._survey(writer_busy=not free)
+            busy = self._writer_busy()
+            found = self._survey(writer_busy=busy)
+            if not busy and not found.consistent and self._writer_busy():
+                found = dataclasses.replace(found, writer_busy=True)
             return CheckOutcome(found=found, repaired=(), after=found)
         with self._lock.held():
             found = self._survey(writer_busy=False)
@@ -414,6 +419,11 @@ class NewsIndex:
             after = self._survey(writer_busy=False) if repaired else found
         self._forget_sentences()
         return CheckOutcome(found=found, repaired=tuple(repaired), after=after)
+
+    def _writer_busy(self) -> bool:
+        """Whether another writer holds the lock now (asked without waiting)."""
+        with self._lock.attempt() as free:
+            return not free
 
     def _survey(self, *, writer_busy: bool) -> Survey:
         chroma_chunks, chroma_sentences = self.chroma.ids()

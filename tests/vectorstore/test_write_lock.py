@@ -141,3 +141,23 @@ def test_a_pending_group_is_put_back_on_open_once_nobody_writes(tmp_path, hash_e
     assert reader.chroma.chunk_count() == 1 and reader.table.get_meta("pending") is None
     assert embedder.calls == 0  # put back from the table's stored vectors
     assert reader.check().consistent
+
+
+@pytest.mark.integration
+def test_a_check_without_repair_lets_a_writer_in_while_it_looks(tmp_path, hash_embedder, monkeypatch):
+    home = tmp_path / "store"
+    index = NewsIndex(home, embedder=hash_embedder(), chunk_size=256, chunk_overlap=32)
+    index.ingest([HARBOUR])
+    writer = WriteLock(home / LOCK_NAME, timeout_s=0)  # another process's, in effect: its own flock
+    real = index._survey
+    got_in = []
+
+    def survey(**kwargs):
+        with writer.held():
+            got_in.append(True)
+        return real(**kwargs)
+
+    monkeypatch.setattr(index, "_survey", survey)
+    assert index.check().consistent and got_in == [True]
+    with pytest.raises(WriterBusy):
+        index.check(repair=True)  # a repair holds it: the writer is kept out
