@@ -16,6 +16,7 @@ from .errors import (
     InvalidInputError,
     ModelLoadError,
     SettingsError,
+    StoreBusyError,
     StoreError,
     UserError,
 )
@@ -25,7 +26,18 @@ from .feedback import FEEDBACK_KINDS, FeedbackLog
 from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
-from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected, Step, TextDelta
+from .types import (
+    Answer,
+    Article,
+    ArticleInfo,
+    CheckReport,
+    Citation,
+    IngestReport,
+    Passage,
+    Rejected,
+    Step,
+    TextDelta,
+)
 
 __version__ = "0.1.0"
 
@@ -40,6 +52,7 @@ __all__ = [
     "Article",
     "ArticleInfo",
     "IngestReport",
+    "CheckReport",
     "Rejected",
     "Settings",
     "load_settings",
@@ -65,6 +78,7 @@ __all__ = [
     "InvalidInputError",
     "ArticleNotFoundError",
     "IndexMismatchError",
+    "StoreBusyError",
     "AssistantRuntimeError",
     "ModelLoadError",
     "StoreError",

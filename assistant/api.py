@@ -30,7 +30,18 @@ from .reader import Reader, TextGenerator, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
 from .store_errors import translating
-from .types import Answer, Article, ArticleInfo, Citation, IngestReport, Passage, Rejected, Step, TextDelta
+from .types import (
+    Answer,
+    Article,
+    ArticleInfo,
+    CheckReport,
+    Citation,
+    IngestReport,
+    Passage,
+    Rejected,
+    Step,
+    TextDelta,
+)
 
 __all__ = ["Assistant", "ask", "Progress"]
 
@@ -163,6 +174,7 @@ class Assistant:
             chroma_url=self.settings.chroma_url,
             chroma_token=self.settings.chroma_token.get_secret_value() if self.settings.chroma_token else None,
             allow_mismatch=allow_mismatch,
+            write_lock_timeout_s=self.settings.write_lock_timeout_s,
         )
 
     # -- articles -----------------------------------------------------------------
@@ -217,6 +229,23 @@ class Assistant:
         self.close()
         index = self._open(allow_mismatch=True)
         return index.reindex(progress=progress)
+
+    @translating
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Compare the article table with Chroma and BM25; with ``repair``, fix what drifted.
+
+        Checking only reads. Repairing is a write: it waits for the write
+        lock like an ingest, rolls back an ingest group left pending,
+        deletes orphans and writes missing entries back from the table.
+        """
+        outcome = self._open().check(repair=repair)
+        return CheckReport(
+            consistent=outcome.consistent,
+            problems=outcome.found.problems(),
+            repaired=outcome.repaired,
+            remaining=outcome.after.problems(),
+            counts=outcome.after.counts(),
+        )
 
     # -- questions ----------------------------------------------------------------
     @translating

@@ -247,6 +247,37 @@ def reindex() -> None:
 
 
 @app.command()
+def check(
+    repair: bool = typer.Option(False, "--repair", help="Fix what drifted from the article table (a write: takes the lock)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the CheckReport as JSON."),
+) -> None:
+    """Compare the article table with Chroma and BM25; exit 1 while they disagree."""
+    report = _assistant().check(repair=repair)
+    if as_json:
+        out.print_json(json.dumps(report.to_dict()))
+    else:
+        for line in report.problems:
+            out.print(f"found: {line}", markup=False, highlight=False)
+        for line in report.repaired:
+            out.print(f"repaired: {line}", markup=False, highlight=False)
+        if repair:
+            for line in report.remaining:
+                out.print(f"remaining: {line}", style="yellow", markup=False, highlight=False)
+        c = report.counts
+        summary = (
+            f"{c['articles']} articles; table {c['table_chunks']} chunks, {c['table_sentences']} sentences; "
+            f"Chroma {c['chroma_chunks']} chunks, {c['chroma_sentences']} sentences; BM25 {c['bm25_chunks']} chunks"
+        )
+        if report.consistent:
+            out.print(f"consistent: {summary}", markup=False, highlight=False)
+        else:
+            hint = "" if repair else " (`assistant check --repair` fixes it)"
+            out.print(f"drift remains{hint}: {summary}", style="bold", markup=False, highlight=False)
+    if not report.consistent:
+        raise typer.Exit(1)
+
+
+@app.command()
 def feedback(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
     """List the feedback given in the chat (thumbs up/down, wrong source), oldest first."""
     from . import FeedbackLog

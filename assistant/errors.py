@@ -15,6 +15,7 @@ __all__ = [
     "InvalidInputError",
     "ArticleNotFoundError",
     "IndexMismatchError",
+    "StoreBusyError",
     "AssistantRuntimeError",
     "ModelLoadError",
     "StoreError",
@@ -47,6 +48,18 @@ class ArticleNotFoundError(UserError):
 
 class IndexMismatchError(UserError):
     """The stored index was built with other settings or another embedder."""
+
+
+class StoreBusyError(UserError):
+    """Another process kept the store's write lock (``ASSISTANT_HOME/.write.lock``) past the wait allowed.
+
+    Wait for that ingest (or remove, reindex, repair) to finish and run the
+    command again, or wait longer with ``ASSISTANT_WRITE_LOCK_TIMEOUT_S``.
+    """
+
+    def __init__(self, message: str, *, lock_path=None):
+        super().__init__(message)
+        self.lock_path = lock_path
 
 
 class AssistantRuntimeError(AssistantError):

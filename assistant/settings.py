@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, le=1_000_000, description="The LLM's context window in tokens.")
     llm_max_tokens: int = Field(320, ge=16, le=8192, description="Most tokens the LLM may write per answer.")
 
+    write_lock_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        le=86_400,
+        description="Seconds a write (ingest, remove, reindex, check --repair) waits for another writer's lock before failing.",
+    )
+
     max_file_mb: float = Field(10.0, gt=0, le=1024, description="Largest file the chat's upload box accepts, in MB.")
     auth: SecretStr | None = Field(
         None, description="USER:PASS the chat asks for; needed to serve on an address other than localhost."

@@ -14,13 +14,16 @@ from vectorstore.errors import (
     IndexSignatureMismatch,
     StoreUnavailable,
     VectorStoreError,
+    WriterBusy,
 )
 
-from .errors import AssistantError, IndexMismatchError, ModelLoadError, StoreError
+from .errors import AssistantError, IndexMismatchError, ModelLoadError, StoreBusyError, StoreError
 
 __all__ = ["translate", "store_errors", "translating"]
 
 _REINDEX = "run `assistant reindex` to rebuild the index"
+_REPAIR = "run `assistant check --repair` to bring the indexes back in line with the article table, or `assistant reindex` to rebuild them"
+_WAIT = "wait for it to finish and try again (ASSISTANT_WRITE_LOCK_TIMEOUT_S sets how long to wait)"
 
 F = TypeVar("F", bound=Callable)
 
@@ -30,7 +33,9 @@ def translate(exc: VectorStoreError) -> AssistantError:
     if isinstance(exc, IndexSignatureMismatch):
         return IndexMismatchError(f"{exc}; {_REINDEX}")
     if isinstance(exc, IndexInconsistent):
-        return StoreError(f"{exc}; {_REINDEX}")
+        return StoreError(f"{exc}; {_REPAIR}")
+    if isinstance(exc, WriterBusy):
+        return StoreBusyError(f"{exc}; {_WAIT}", lock_path=exc.lock_path)
     if isinstance(exc, EmbedderLoadError):
         return ModelLoadError(str(exc))
     if isinstance(exc, StoreUnavailable):

@@ -11,7 +11,18 @@ from typing import Any
 
 from .errors import InvalidInputError
 
-__all__ = ["Citation", "Answer", "Passage", "ArticleInfo", "Article", "IngestReport", "Rejected", "Step", "TextDelta"]
+__all__ = [
+    "Citation",
+    "Answer",
+    "Passage",
+    "ArticleInfo",
+    "Article",
+    "IngestReport",
+    "CheckReport",
+    "Rejected",
+    "Step",
+    "TextDelta",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +199,46 @@ class IngestReport:
             "unchanged": list(self.unchanged),
             "replaced": list(self.replaced),
             "rejected": [asdict(r) for r in self.rejected],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What ``Assistant.check`` found in the store, and what it repaired.
+
+    The article table is the source of truth; Chroma's chunk and sentence
+    collections and the BM25 index are derived from it and compared with it
+    id by id.
+
+    Attributes:
+        consistent: True when every derived index holds exactly what the
+            table lists and no ingest group is left pending (after the
+            repair, when one was asked for).
+        problems: what the check found, one human-readable line each
+            (missing entries, orphans, duplicates, a pending group), with
+            the articles they touch; empty when nothing drifted.
+        repaired: what the repair did, one line per step; empty without
+            ``repair`` or when there was nothing to do.
+        remaining: the problems left at the end: after a repair, what it
+            could not fix (normally none); without one, ``problems``.
+        counts: entries in each place at the end: ``articles``,
+            ``table_chunks``, ``table_sentences``, ``chroma_chunks``,
+            ``chroma_sentences``, ``bm25_chunks``.
+    """
+
+    consistent: bool
+    problems: tuple[str, ...] = ()
+    repaired: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "consistent": self.consistent,
+            "problems": list(self.problems),
+            "repaired": list(self.repaired),
+            "remaining": list(self.remaining),
+            "counts": dict(self.counts),
         }
 
 

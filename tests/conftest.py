@@ -84,6 +84,45 @@ def writable_seeded(seeded_home, tmp_path, embedder):
         yield assistant
 
 
+class HashEmbedder:
+    """Deterministic unit vectors from a text's hash: no model, thousands a second.
+
+    Self-contained (its imports inside), so that a test can hand its source
+    to a subprocess that runs the CLI with it.
+    """
+
+    id = "test/hash-embedder"
+    dim = 16
+
+    def __init__(self, *, fail_on_call: int | None = None):
+        self.calls = 0
+        self._fail_on_call = fail_on_call
+
+    def warm_up(self) -> None:
+        pass
+
+    def embed(self, texts, *, show_progress=False):
+        import hashlib
+
+        import numpy as np
+
+        self.calls += 1
+        if self.calls == self._fail_on_call:
+            raise KeyboardInterrupt("interrupted mid-ingest")
+        seeds = [int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts]
+        vecs = np.stack([np.random.default_rng(s).standard_normal(self.dim) for s in seeds]).astype(np.float32)
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+@pytest.fixture
+def hash_embedder():
+    """The ``HashEmbedder`` class, to build one per test (or pass its source to a subprocess)."""
+    return HashEmbedder
+
+
 class FakeReader:
     """A reader for unit tests: p(yes) from a rule the test gives, no model.
 

@@ -151,17 +151,25 @@ class BM25Index:
         self._df_cache: dict[str, int] = {}
 
     # -- writes --------------------------------------------------------------
-    def update(self, *, remove_articles: Sequence[str] = (), ids: Sequence[str] = (), texts: Sequence[str] = ()) -> None:
-        """Drop every chunk of ``remove_articles``, add the given chunks, and commit, in one step."""
-        if not remove_articles and not ids:
+    def update(
+        self,
+        *,
+        remove_articles: Sequence[str] = (),
+        remove_ids: Sequence[str] = (),
+        ids: Sequence[str] = (),
+        texts: Sequence[str] = (),
+    ) -> None:
+        """Drop every chunk of ``remove_articles`` and every copy of ``remove_ids``, add the given chunks,
+        and commit, in one step."""
+        if not remove_articles and not remove_ids and not ids:
             return
-        self._commit(remove_articles=remove_articles, ids=ids, texts=texts, clear=False)
+        self._commit(remove_articles=remove_articles, remove_ids=remove_ids, ids=ids, texts=texts, clear=False)
 
     def rebuild(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         """Replace everything with these chunks (reindex, or a repair)."""
-        self._commit(remove_articles=(), ids=ids, texts=texts, clear=True)
+        self._commit(remove_articles=(), remove_ids=(), ids=ids, texts=texts, clear=True)
 
-    def _commit(self, *, remove_articles, ids, texts, clear: bool) -> None:
+    def _commit(self, *, remove_articles, remove_ids, ids, texts, clear: bool) -> None:
         import tantivy
 
         if len(ids) != len(texts):
@@ -173,6 +181,8 @@ class BM25Index:
                     writer.delete_all_documents()
                 for article_id in remove_articles:
                     writer.delete_documents_by_term("article_id", article_id)
+                for cid in remove_ids:
+                    writer.delete_documents_by_term("id", cid)
                 for cid, terms in zip(ids, tokenize_many(texts), strict=True):
                     doc = tantivy.Document()
                     doc.add_text("id", cid)

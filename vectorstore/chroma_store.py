@@ -212,6 +212,18 @@ class ChromaStore:
             self._chunks.delete(where=where)
             self._sentences.delete(where=where)
 
+    @_guarded
+    def ids(self) -> tuple[list[str], list[str]]:
+        """(chunk ids, sentence ids): every id each collection holds, read in pages (for checks)."""
+        return _all_ids(self._chunks), _all_ids(self._sentences)
+
+    @_guarded
+    def delete_ids(self, *, chunk_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
+        """Delete entries by id (a repair's orphans); ids that are absent are ignored."""
+        for collection, ids in ((self._chunks, chunk_ids), (self._sentences, sentence_ids)):
+            for lo in range(0, len(ids), self.write_batch):
+                collection.delete(ids=list(ids[lo : lo + self.write_batch]))
+
     def delete_article(self, article_id: str) -> None:
         self.delete_articles([article_id])
 
@@ -255,6 +267,19 @@ class ChromaStore:
                 self._vector_store(), embed_model=MockEmbedding(embed_dim=1)
             )
         return self._retriever_index
+
+
+# Ids per page when listing a collection.
+_ID_PAGE = 10_000
+
+
+def _all_ids(collection) -> list[str]:
+    out: list[str] = []
+    while True:
+        page = collection.get(include=[], limit=_ID_PAGE, offset=len(out))["ids"]
+        out += page
+        if len(page) < _ID_PAGE:
+            return out
 
 
 # Sentences of one article a query may return before others' (its own, and near repeats in it).

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["VectorStoreError", "IndexSignatureMismatch", "IndexInconsistent", "StoreUnavailable", "EmbedderLoadError"]
+__all__ = [
+    "VectorStoreError",
+    "IndexSignatureMismatch",
+    "IndexInconsistent",
+    "StoreUnavailable",
+    "EmbedderLoadError",
+    "WriterBusy",
+]
 
 
 class VectorStoreError(Exception):
@@ -23,3 +30,11 @@ class StoreUnavailable(VectorStoreError):
 
 class EmbedderLoadError(VectorStoreError):
     """The embedding model could not be loaded."""
+
+
+class WriterBusy(VectorStoreError):
+    """Another writer held the store's write lock for longer than the wait allowed."""
+
+    def __init__(self, message: str, *, lock_path):
+        super().__init__(message)
+        self.lock_path = lock_path

@@ -9,11 +9,17 @@ flight. The group's ids are recorded as pending before Chroma is touched, so
 the next open puts a half-written group back as the table has it (dropping
 new articles' vectors, re-deriving replaced ones from their stored text),
 and ingesting the same files again carries on where it stopped.
+
+One writer at a time: every write holds the store's write lock
+(``write_lock.py``), which other processes wait for. ``check`` compares the
+table with every derived index id by id and, asked to, repairs what drifted
+from it.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 import logging
@@ -28,12 +34,22 @@ import numpy as np
 from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
 from .bm25_index import BM25Index
 from .chroma_store import ChromaStore, DenseFilters, open_client
+from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
 from .embedding import Embedder
 from .errors import IndexInconsistent, IndexSignatureMismatch
 from .loading import LoadedArticle
 from .text import chunk_spans, sentence_spans
+from .write_lock import LOCK_NAME, WriteLock
 
-__all__ = ["NewsIndex", "IngestOutcome", "IndexSignatureMismatch", "IndexInconsistent", "DenseFilters", "WIRE_COPY_SIMILARITY"]
+__all__ = [
+    "NewsIndex",
+    "IngestOutcome",
+    "CheckOutcome",
+    "IndexSignatureMismatch",
+    "IndexInconsistent",
+    "DenseFilters",
+    "WIRE_COPY_SIMILARITY",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +84,8 @@ class NewsIndex:
 
     ``signature`` (chunk settings) plus the embedder id are recorded with the
     index; opening with different ones raises ``IndexSignatureMismatch``
-    unless ``allow_mismatch`` (used by reindex).
+    unless ``allow_mismatch`` (used by reindex). A write waits up to
+    ``write_lock_timeout_s`` for another writer, then raises ``WriterBusy``.
     """
 
     def __init__(
@@ -82,12 +99,12 @@ class NewsIndex:
         chroma_url: str | None = None,
         chroma_token: str | None = None,
         allow_mismatch: bool = False,
+        write_lock_timeout_s: float = 30.0,
     ):
         self.home = home
         self.embedder = embedder
         self._chunk_size = chunk_size
         self._chunk_overlap = chunk_overlap
-        self._write_lock = threading.RLock()
         self._open_lock = threading.RLock()
         self._client = client
         self._chroma_url, self._chroma_token = chroma_url, chroma_token
@@ -98,6 +115,7 @@ class NewsIndex:
         self._sentence_cache: OrderedDict[tuple[str, str], list] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.table = ArticleTable(home / "articles.sqlite3")
+        self._lock = WriteLock(home / LOCK_NAME, timeout_s=write_lock_timeout_s)
         if not allow_mismatch:
             self._check_signature()
 
@@ -114,7 +132,7 @@ class NewsIndex:
             self._open_derived()
         return self._bm25
 
-    def _open_derived(self) -> None:
+    def _open_derived(self, *, settle: bool = True) -> None:
         with self._open_lock:
             if self._chroma is not None:
                 return
@@ -123,9 +141,29 @@ class NewsIndex:
                 client = open_client(self.home / "chroma", url=self._chroma_url, token=self._chroma_token)
             self._bm25 = BM25Index(self.home / "bm25")
             self._chroma = ChromaStore(client)
-            if not self._allow_mismatch:
-                self._recover()
-                self._check_counts()
+            if settle and not self._allow_mismatch:
+                self._settle()
+
+    def _settle(self) -> None:
+        """On open: put back a group an interrupted writer left pending, then check the counts agree.
+
+        Both wait for a quiet store: while another process holds the write
+        lock, its pending group is in flight, not abandoned, and the counts
+        differ by that group until it commits; the store is read as it
+        stands (what retrieval finds of an article not committed yet is
+        dropped, as for one removed since retrieval).
+        """
+        quiet = self.table.get_meta(_PENDING) is None and (
+            self._chroma.chunk_count() == self.table.chunk_count() == self._bm25.count
+        )
+        if quiet:
+            return
+        with self._lock.attempt() as free:
+            if not free:
+                logger.info("another process is writing to %s: reading the store as it stands", self.home)
+                return
+            self._recover()
+            self._check_counts()
 
     # -- state checks ------------------------------------------------------
     @property
@@ -164,24 +202,25 @@ class NewsIndex:
 
     # -- writes --------------------------------------------------------------
     def ingest(self, articles: Sequence[LoadedArticle], *, progress: Progress | None = None) -> IngestOutcome:
-        added, unchanged, replaced, todo = [], [], [], []
-        for art in articles:
-            digest = content_hash(art.text)
-            old = self.table.hash_of(art.id)
-            if old == digest:
-                unchanged.append(art.id)
-                continue
-            (replaced if old is not None else added).append(art.id)
-            todo.append(_stored(art, digest))
-        if todo:
-            self._open_derived()  # first: opening restores any group an earlier run left pending
-            with self._write_lock:
+        # The lock first: what is unchanged is decided against the table as the last writer left it.
+        with self._lock.held():
+            added, unchanged, replaced, todo = [], [], [], []
+            for art in articles:
+                digest = content_hash(art.text)
+                old = self.table.hash_of(art.id)
+                if old == digest:
+                    unchanged.append(art.id)
+                    continue
+                (replaced if old is not None else added).append(art.id)
+                todo.append(_stored(art, digest))
+            if todo:
+                self._open_derived()  # first: opening restores any group an earlier run left pending
                 self._write(todo, replacing=set(replaced), progress=progress)
         return IngestOutcome(tuple(added), tuple(unchanged), tuple(replaced))
 
     def remove(self, article_id: str) -> bool:
-        self._open_derived()
-        with self._write_lock:
+        with self._lock.held():
+            self._open_derived()
             if self.table.hash_of(article_id) is None:
                 return False
             with self.table.transaction() as conn:
@@ -197,7 +236,7 @@ class NewsIndex:
 
     def reindex(self, *, progress: Progress | None = None) -> int:
         """Rebuild Chroma and BM25 from the article table with the current settings."""
-        with self._write_lock:
+        with self._lock.held():
             articles = self.table.all()
             self.chroma.reset()
             self._forget_sentences()
@@ -280,15 +319,168 @@ class NewsIndex:
             return
         ids = json.loads(raw)
         logger.warning("an earlier ingest stopped part-way; restoring %d articles as the table has them", len(ids))
-        with self._write_lock:
-            self.chroma.delete_articles(ids)
-            self.bm25.update(remove_articles=ids)
-            kept = [stored for aid in ids if (stored := self.table.get(aid)) is not None]
-            if kept:
-                self._write(kept, replacing=set(), progress=None)
-            else:
-                with self.table.transaction() as conn:
-                    self.table.delete_meta(conn, _PENDING)
+        with self._lock.held():
+            kept = self._roll_back(ids)
+            self._restore(kept)
+
+    def _roll_back(self, ids: list[str]) -> list[str]:
+        """Drop a pending group's entries from every derived index; returns the ids the table holds.
+
+        The group's new texts were never committed, so it can't be finished:
+        the table keeps the versions from before it (or none), and those are
+        what ``_restore`` puts back.
+        """
+        self.chroma.delete_articles(ids)
+        self.bm25.update(remove_articles=ids)
+        self._forget_sentences()
+        with self.table.transaction() as conn:
+            self.table.delete_meta(conn, _PENDING)
+        return [aid for aid in ids if self.table.hash_of(aid) is not None]
+
+    def _restore(self, article_ids: Sequence[str], *, only: Mapping[str, set[str]] | None = None) -> int:
+        """Write these articles' entries back into Chroma and BM25 from the table, embedding nothing.
+
+        The table keeps every sentence's ingest-time vector, and a chunk's
+        vector is derived from its sentences' (``chunk_vectors``), so the
+        entries come back as ingest wrote them. ``only``: index name -> the
+        ids to write there (a repair's missing ones); default: all of them.
+        Returns the number of entries written.
+        """
+        written = 0
+        for lo in range(0, len(article_ids), INGEST_GROUP):
+            part = list(article_ids[lo : lo + INGEST_GROUP])
+            chunks_of = self.table.chunk_spans(part)
+            sentences_of = self.table.sentences_of(part)
+            count = functools.lru_cache(maxsize=None)(self.embedder.count_tokens)
+            plans, vectors = [], []
+            for aid in part:
+                art, sents = self.table.get(aid), sentences_of.get(aid, [])
+                if art is None:  # removed meanwhile: nothing to write back
+                    continue
+                plans.append((art, chunks_of.get(aid, []), [(s, e) for s, e, _ in sents]))
+                vectors += [v for _, _, v in sents]
+            sent_vecs = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 1), dtype=np.float32)
+            sent_texts = [art.text[s:e] for art, _, sents in plans for s, e in sents]
+            chunk_vecs = chunk_vectors(plans, sent_vecs, [count(t) for t in sent_texts])
+            chunks = [
+                (chunk_id(art.id, s, e), art.text[s:e], {**_filter_meta(art), "start": s, "end": e})
+                for art, spans, _ in plans
+                for s, e in spans
+            ]
+            sentences = [
+                (chunk_id(art.id, s, e), {"article_id": art.id, "start": s, "end": e})
+                for art, _, spans in plans
+                for s, e in spans
+            ]
+
+            def wanted(name: str, cid: str) -> bool:
+                return only is None or cid in only.get(name, ())
+
+            dense = [i for i, (cid, _, _) in enumerate(chunks) if wanted(CHROMA_CHUNKS, cid)]
+            sparse = [i for i, (cid, _, _) in enumerate(chunks) if wanted(BM25, cid)]
+            sent = [i for i, (sid, _) in enumerate(sentences) if wanted(CHROMA_SENTENCES, sid)]
+            self.chroma.add(
+                chunk_ids=[chunks[i][0] for i in dense],
+                chunk_texts=[chunks[i][1] for i in dense],
+                chunk_meta=[chunks[i][2] for i in dense],
+                chunk_vectors=chunk_vecs[dense] if dense else chunk_vecs[:0],
+                sentence_ids=[sentences[i][0] for i in sent],
+                sentence_meta=[sentences[i][1] for i in sent],
+                sentence_vectors=sent_vecs[sent] if sent else sent_vecs[:0],
+            )
+            self.bm25.update(ids=[chunks[i][0] for i in sparse], texts=[chunks[i][1] for i in sparse])
+            written += len(dense) + len(sparse) + len(sent)
+        return written
+
+    # -- consistency -----------------------------------------------------------
+    def check(self, *, repair: bool = False) -> CheckOutcome:
+        """Compare the article table with Chroma's two collections and BM25, id by id.
+
+        Without ``repair`` this only reads, and never holds the write lock
+        (a check of a big store takes a while: writers must not wait for
+        it); it notes whether another process held the lock before or after
+        looking, since that writer's work in progress shows as drift. With
+        ``repair`` it waits for the lock like any writer and brings every
+        index back in line with the table: a pending group is rolled back,
+        articles without chunk or sentence rows are embedded again, orphans
+        and duplicates are deleted, and missing entries are written back
+        from the table's stored vectors (no embedding).
+        """
+        self._open_derived(settle=False)  # the check itself reports what opening would have settled
+        if not repair:
+            busy = self._writer_busy()
+            found = self._survey(writer_busy=busy)
+            if not busy and not found.consistent and self._writer_busy():
+                found = dataclasses.replace(found, writer_busy=True)
+            return CheckOutcome(found=found, repaired=(), after=found)
+        with self._lock.held():
+            found = self._survey(writer_busy=False)
+            repaired = self._repair(found) if not found.consistent else []
+            after = self._survey(writer_busy=False) if repaired else found
+        self._forget_sentences()
+        return CheckOutcome(found=found, repaired=tuple(repaired), after=after)
+
+    def _writer_busy(self) -> bool:
+        """Whether another writer holds the lock now (asked without waiting)."""
+        with self._lock.attempt() as free:
+            return not free
+
+    def _survey(self, *, writer_busy: bool) -> Survey:
+        chroma_chunks, chroma_sentences = self.chroma.ids()
+        raw = self.table.get_meta(_PENDING)
+        return survey(
+            articles=self.table.ids(),
+            chunk_rows=self.table.chunks(),
+            sentence_spans=self.table.sentence_spans(),
+            unindexed=self.table.ids_without_rows(),
+            pending=json.loads(raw) if raw else (),
+            writer_busy=writer_busy,
+            chroma_chunks=chroma_chunks,
+            chroma_sentences=chroma_sentences,
+            bm25=self.bm25.ids,
+        )
+
+    def _repair(self, found: Survey) -> list[str]:
+        """Fix what ``found`` lists, in order; returns one line per step taken (under the write lock)."""
+        done = []
+        if found.pending:
+            kept = self._roll_back(list(found.pending))
+            done.append(
+                f"rolled back the pending group of {len(found.pending)} article(s): its index entries dropped; "
+                f"{len(kept)} kept as the table has them (written back below), "
+                f"{len(found.pending) - len(kept)} never committed"
+            )
+        if found.unindexed:
+            articles = [self.table.get(aid) for aid in found.unindexed]
+            self._write(articles, replacing={a.id for a in articles}, progress=None)
+            done.append(f"embedded again {len(articles)} article(s) the table held without chunk or sentence rows")
+        now = self._survey(writer_busy=False) if done else found
+        drift = {d.index: d for d in now.drift}
+        orphan_chunks, orphan_sentences = drift[CHROMA_CHUNKS].orphans, drift[CHROMA_SENTENCES].orphans
+        if orphan_chunks or orphan_sentences:
+            self.chroma.delete_ids(chunk_ids=orphan_chunks, sentence_ids=orphan_sentences)
+            done.append(
+                f"deleted {len(orphan_chunks)} orphan chunk(s) and {len(orphan_sentences)} orphan sentence(s) from Chroma"
+            )
+        bm25 = drift[BM25]
+        if bm25.orphans or bm25.duplicates:
+            # Deleting by id drops every copy; a duplicated id is written back once below.
+            self.bm25.update(remove_ids=[*bm25.orphans, *bm25.duplicates])
+            done.append(f"deleted {len(bm25.orphans)} orphan(s) and the copies of {len(bm25.duplicates)} duplicated id(s) from BM25")
+        only = {
+            CHROMA_CHUNKS: set(drift[CHROMA_CHUNKS].missing),
+            CHROMA_SENTENCES: set(drift[CHROMA_SENTENCES].missing),
+            BM25: {*bm25.missing, *bm25.duplicates},
+        }
+        if any(only.values()):
+            touched = sorted({cid.rsplit(":", 1)[0] for ids in only.values() for cid in ids})
+            self._restore(touched, only=only)
+            done.append(
+                f"wrote back from the table {len(only[CHROMA_CHUNKS])} chunk(s) and "
+                f"{len(only[CHROMA_SENTENCES])} sentence(s) to Chroma and {len(only[BM25])} chunk(s) to BM25, "
+                f"of {len(touched)} article(s), from their stored vectors (nothing embedded)"
+            )
+        return done
 
     def sentences_of(self, hashes: Mapping[str, str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
         """Each article's sentence spans and ingest-time vectors; ``hashes``: article id -> content hash.

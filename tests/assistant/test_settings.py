@@ -23,7 +23,8 @@ def test_environment_is_read(monkeypatch):
     "name,value",
     [("ASSISTANT_TOP_K", "abc"), ("ASSISTANT_TOP_K", "0"), ("ASSISTANT_CHUNK_SIZE", "-5"), ("ASSISTANT_RETRIEVAL", "magic"),
      ("ASSISTANT_CHROMA_URL", "127.0.0.1:8000"), ("ASSISTANT_CHROMA_URL", "ftp://host:1"),
-     ("ASSISTANT_EMBED_BACKEND", "cuda")],
+     ("ASSISTANT_EMBED_BACKEND", "cuda"), ("ASSISTANT_WRITE_LOCK_TIMEOUT_S", "-1"),
+     ("ASSISTANT_WRITE_LOCK_TIMEOUT_S", "soon")],
 )
 def test_invalid_values_name_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
@@ -37,6 +38,12 @@ def test_the_chroma_server_url_and_token_are_read(monkeypatch):
     s = load_settings()
     assert s.chroma_url == "http://chroma.internal:8000"
     assert s.chroma_token.get_secret_value() == "s3cret" and "s3cret" not in repr(s)
+
+
+def test_the_write_lock_timeout_is_read(monkeypatch):
+    assert load_settings().write_lock_timeout_s == 30.0
+    monkeypatch.setenv("ASSISTANT_WRITE_LOCK_TIMEOUT_S", "2.5")
+    assert load_settings().write_lock_timeout_s == 2.5
 
 
 def test_overlap_must_be_below_size(monkeypatch):

@@ -13,7 +13,9 @@ from assistant import (
     IndexMismatchError,
     MiniLMEmbedder,
     ModelLoadError,
+    StoreBusyError,
     StoreError,
+    UserError,
     load_settings,
 )
 from assistant.store_errors import translate
@@ -36,6 +38,9 @@ def test_the_store_imports_nothing_of_the_assistant():
     [
         (store.IndexSignatureMismatch("built with chunk_size=64"), IndexMismatchError, "assistant reindex"),
         (store.IndexInconsistent("3 dense chunks, 4 in the table"), StoreError, "assistant reindex"),
+        (store.IndexInconsistent("3 dense chunks, 4 in the table"), StoreError, "assistant check --repair"),
+        (store.WriterBusy("another ingest is running: /h/.write.lock", lock_path="/h/.write.lock"), StoreBusyError,
+         "ASSISTANT_WRITE_LOCK_TIMEOUT_S"),
         (store.StoreUnavailable("cannot reach the Chroma server"), StoreError, "cannot reach"),
         (store.EmbedderLoadError("could not load the embedding model"), ModelLoadError, "embedding model"),
     ],
@@ -43,6 +48,13 @@ def test_the_store_imports_nothing_of_the_assistant():
 def test_each_store_error_becomes_the_assistants(raised, caught, says):
     assert isinstance(translate(raised), caught)
     assert says in str(translate(raised))
+
+
+@pytest.mark.unit
+def test_a_busy_store_is_the_users_to_wait_for_and_names_the_lock():
+    busy = translate(store.WriterBusy("another ingest is running: the write lock /h/.write.lock", lock_path="/h/.write.lock"))
+    assert isinstance(busy, UserError) and busy.lock_path == "/h/.write.lock"
+    assert "/h/.write.lock" in str(busy)
 
 
 @pytest.mark.integration

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
-import numpy as np
 import pytest
 
 from vectorstore.index import INGEST_GROUP, NewsIndex
 from vectorstore.loading import load_paths
 
 pytestmark = pytest.mark.integration
-
-
-class HashEmbedder:
-    """Deterministic unit vectors from a text's hash: no model, thousands a second."""
-
-    id = "test/hash-embedder"
-    dim = 16
-
-    def __init__(self, *, fail_on_call: int | None = None):
-        self.calls = 0
-        self._fail_on_call = fail_on_call
-
-    def warm_up(self) -> None:
-        pass
-
-    def embed(self, texts, *, show_progress=False):
-        self.calls += 1
-        if self.calls == self._fail_on_call:
-            raise KeyboardInterrupt("interrupted mid-ingest")
-        seeds = [int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts]
-        vecs = np.stack([np.random.default_rng(s).standard_normal(self.dim) for s in seeds]).astype(np.float32)
-        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
 
 
 def _jsonl(path, n: int):
@@ -50,10 +23,10 @@ def _open(home, embedder) -> NewsIndex:
     return NewsIndex(home, embedder=embedder, chunk_size=256, chunk_overlap=32)
 
 
-def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp_path, caplog):
+def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp_path, hash_embedder, caplog):
     loaded = load_paths([_jsonl(tmp_path / "big.jsonl", 10_000)])
     assert len(loaded.articles) == 10_000 and not loaded.rejected
-    index = _open(tmp_path / "home", HashEmbedder())
+    index = _open(tmp_path / "home", hash_embedder())
     limit = index.chroma._client.get_max_batch_size()
     assert index.chroma.write_batch <= limit < 10_000  # one write of everything would be refused
     seen = []
@@ -67,14 +40,14 @@ def test_a_10000_article_jsonl_ingests_in_one_call_below_chromas_batch_limit(tmp
     assert "stopped part-way" not in caplog.text  # a clean ingest never restores anything
 
 
-def test_an_interrupted_ingest_keeps_finished_groups_and_resumes(tmp_path):
+def test_an_interrupted_ingest_keeps_finished_groups_and_resumes(tmp_path, hash_embedder):
     articles = load_paths([_jsonl(tmp_path / "feed.jsonl", 3 * INGEST_GROUP)]).articles
     home = tmp_path / "home"
-    index = _open(home, HashEmbedder(fail_on_call=3))  # one embed call per group: the third group dies
+    index = _open(home, hash_embedder(fail_on_call=3))  # one embed call per group: the third group dies
     with pytest.raises(KeyboardInterrupt):
         index.ingest(articles)
     index.close()
-    again = _open(home, HashEmbedder())
+    again = _open(home, hash_embedder())
     assert again.table.count() == 2 * INGEST_GROUP
     assert again.chroma.counts()[0] == again.table.chunk_count() == len(again.bm25.ids)
     outcome = again.ingest(articles)
@@ -82,10 +55,10 @@ def test_an_interrupted_ingest_keeps_finished_groups_and_resumes(tmp_path):
     assert again.chroma.counts() == (3 * INGEST_GROUP, 3 * INGEST_GROUP)
 
 
-def test_a_group_half_written_to_chroma_is_put_back_on_the_next_open(tmp_path, monkeypatch):
+def test_a_group_half_written_to_chroma_is_put_back_on_the_next_open(tmp_path, hash_embedder, monkeypatch):
     articles = load_paths([_jsonl(tmp_path / "feed.jsonl", 10)]).articles
     home = tmp_path / "home"
-    index = _open(home, HashEmbedder())
+    index = _open(home, hash_embedder())
     index.ingest(articles[:5])
     edited = [type(a)(**{**a.__dict__, "text": a.text + " Updated."}) for a in articles[:2]]
 
@@ -97,7 +70,7 @@ def test_a_group_half_written_to_chroma_is_put_back_on_the_next_open(tmp_path, m
         index.ingest(edited + articles[5:])
     monkeypatch.undo()
     index.close()
-    again = _open(home, HashEmbedder())
+    again = _open(home, hash_embedder())
     # the table is unchanged, and the indexes agree with it again: nothing lost, nothing half-new
     assert again.table.count() == 5
     assert again.table.get(articles[0].id).text == articles[0].text
@@ -106,11 +79,11 @@ def test_a_group_half_written_to_chroma_is_put_back_on_the_next_open(tmp_path, m
     assert len(again.ingest(edited + articles[5:]).added) == 5
 
 
-def test_a_second_ingest_adds_to_bm25_without_rebuilding_it(tmp_path, monkeypatch):
+def test_a_second_ingest_adds_to_bm25_without_rebuilding_it(tmp_path, hash_embedder, monkeypatch):
     from vectorstore.bm25_index import BM25Index
 
     articles = load_paths([_jsonl(tmp_path / "feed.jsonl", 20)]).articles
-    index = _open(tmp_path / "home", HashEmbedder())
+    index = _open(tmp_path / "home", hash_embedder())
     index.ingest(articles[:10])
     rebuilds = []
     real = BM25Index.rebuild
