@@ -21,7 +21,7 @@ from vectorstore.loading import load_paths
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up
+from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
 from .errors import ArticleNotFoundError, InvalidInputError
 from .generative import LLMAnswerer
 from .llm import LLMBackend, backend_from_settings
@@ -352,7 +352,9 @@ class Assistant:
         """
         if history and self._rewriter is not None and not asks_for_more(question):
             rewritten = self._rewriter.rewrite(question.strip(), history)
-            if rewritten:
+            # A model that left a follow-up as it was ("What is his job?") saw
+            # nothing to fill in; the rules may still see a pronoun or an ellipsis.
+            if rewritten and not unchanged(rewritten, question):
                 return rewritten
         return rewrite_follow_up(question, history, about_previous=self._about_previous)
 

@@ -6,11 +6,13 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
+from vectorstore.bm25_index import tokenize
+
 from .answer_types import is_place, names_in
-from .question import analyse
+from .question import analyse, content_words
 from .types import Answer
 
-__all__ = ["ModelRewriter", "asks_for_more", "llm_writer", "resolve_in_part", "rewrite_follow_up", "rewrite_prompt"]
+__all__ = ["ModelRewriter", "asks_for_more", "llm_writer", "resolve_in_part", "rewrite_follow_up", "rewrite_prompt", "unchanged"]
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +224,30 @@ class ModelRewriter:
         if invented:
             logger.info("model rewrite %r names %s, which the conversation does not; using the rules", line, invented)
             return None
+        dropped = _own_terms(question) - set(tokenize(line))
+        if dropped:
+            # "And how many vehicles did it destroy?" must not come back as "...seize?"
+            logger.info("model rewrite %r drops %s of the follow-up; using the rules", line, sorted(dropped))
+            return None
         return line if line.endswith("?") else line.rstrip(".") + "?"
+
+
+# Words a rewrite replaces rather than keeps: what they point at is the point.
+_REPLACED = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|then|there|this|that|these|those|and|also|so|"
+    r"what about|how about|else|other\s+\w+|others|again|too)\b",
+    re.I,
+)
+
+
+def _own_terms(question: str) -> set[str]:
+    """The follow-up's own words (stemmed), which a rewrite must keep."""
+    return set(tokenize(" ".join(content_words(_REPLACED.sub(" ", question)))))
+
+
+def unchanged(rewritten: str, question: str) -> bool:
+    """Whether a rewrite says nothing the follow-up did not ("And Germany?" back as itself)."""
+    return tokenize(_FOLLOW_ON.sub("", rewritten)) == tokenize(_FOLLOW_ON.sub("", question))
 
 
 def llm_writer(backend) -> Callable[[str, str], str]:

@@ -168,10 +168,12 @@ def test_the_model_sees_the_previous_turn_and_its_line_is_used():
         "",  # wrote nothing
         "How many homes were flooded in Brisbane?",  # a place nobody named
         "x" * 500,  # rambling
+        "How many homes were damaged in Cairns?",  # lost the follow-up's own word ("flooded")
     ],
 )
 def test_a_rewrite_the_conversation_does_not_support_is_not_used(reply):
-    assert ModelRewriter(ScriptedWriter(reply)).rewrite("And in Cairns?", HISTORY) is None
+    question = "And how many were flooded in Cairns?" if "damaged" in reply else "And in Cairns?"
+    assert ModelRewriter(ScriptedWriter(reply)).rewrite(question, HISTORY) is None
 
 
 def test_a_failing_model_leaves_the_follow_up_to_the_rules():
@@ -182,3 +184,10 @@ def test_the_prompt_s_examples_are_chat_turns_ending_before_the_user_turn():
     prompt = rewrite_prompt()
     assert prompt.startswith("<|im_start|>system\n") and prompt.endswith("<|im_end|>\n")
     assert prompt.count("<|im_start|>user") == prompt.count("<|im_start|>assistant") >= 3
+
+
+def test_a_rewrite_that_says_nothing_new_is_told_apart():
+    from assistant.conversation import unchanged
+
+    assert unchanged("And Germany?", "And Germany?") and unchanged("What is his job", "What is his job?")
+    assert not unchanged("What did Germany say about the attack?", "And Germany?")
