@@ -54,11 +54,12 @@ class ReaderPolicy:
     reach ``accept`` and every other sentence in the answer ``accept_more``.
     """
 
-    # Set on the dev splits of seeds and lee (75 questions): five candidates
-    # answer as well as eight at two thirds of the cost; accepting at 0.2
-    # rather than 0.1 refuses two more unanswerable questions for one more
-    # false refusal, 0.3 two more again for three more.  The budget is a
-    # safety net, not a knob: five candidates take about 12 s on 2 cores.
+    # Set on the dev splits of seeds and lee (75 questions), re-measured with
+    # the sharper prompt and the kind-of-answer check (README, "The reading
+    # model"): four or three candidates lose three answers of 57 that five
+    # find (six lose one); accepting at 0.15 answers one more and refuses one
+    # unanswerable fewer, 0.25 refuses two more and loses two answers.  The
+    # budget is a safety net, not a knob: five candidates take about 2-3 s.
     candidates: int = 5
     budget_ms: float = 30000.0
     weight: float = 0.7
