@@ -33,15 +33,16 @@ def _suite(report: EvalReport, suite: str | SuiteResult) -> SuiteResult:
     return suite if isinstance(suite, SuiteResult) else report.suite(suite)
 
 
-def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
+def check_thresholds(report: EvalReport, suite: str | SuiteResult, *, config: str | None = None) -> list[str]:
     """Failure messages for the suite's metrics below their recorded thresholds.
 
     Each reads like ``seeds (test split): hit@3 = 0.000 is below its threshold
     0.878``. No thresholds file, or thresholds recorded on another split than
-    the report's, means nothing to check (logged).
+    the report's, means nothing to check (logged). ``config`` names another
+    pipeline's thresholds file (``thresholds_path_for``) than the gate's own.
     """
     result = _suite(report, suite)
-    thresholds, recorded_split = read_thresholds(Path(result.path))
+    thresholds, recorded_split = read_thresholds(Path(result.path), config)
     if not thresholds:
         logger.warning("suite %s has no thresholds file; nothing to check", result.name)
         return []
@@ -51,7 +52,7 @@ def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
             result.name, recorded_split, result.split,
         )  # fmt: skip
         return []
-    config = _recorded_config(Path(result.path))
+    config = _recorded_config(Path(result.path), config)
     if config and config not in {c.config.name for c in result.configs}:
         logger.warning("suite %s: thresholds are for the %r pipeline, which this run did not include", result.name, config)
         return []
@@ -67,20 +68,22 @@ def check_thresholds(report: EvalReport, suite: str | SuiteResult) -> list[str]:
     return failures
 
 
-def _recorded_config(jsonl_path: Path) -> str | None:
+def _recorded_config(jsonl_path: Path, config: str | None = None) -> str | None:
     """The pipeline the thresholds were recorded for (older files: the default)."""
-    path = thresholds_path_for(jsonl_path)
+    path = thresholds_path_for(jsonl_path, config)
     return json.loads(path.read_text(encoding="utf-8")).get("config") if path.is_file() else None
 
 
-def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: float = 0.02) -> Path:
+def record_thresholds(
+    report: EvalReport, suite: str | SuiteResult, margin: float = 0.02, *, config: str | None = None
+) -> Path:
     """Write measured − margin (rounded down to 3 decimals) for the default pipeline.
 
     Metrics that were not measured, or would get a threshold of 0 or less,
     are left out: they could never fail. Returns the thresholds file path.
     """
     result = _suite(report, suite)
-    measured = result.config().metrics
+    measured = result.config(config).metrics
     thresholds = {}
     for metric in METRIC_ORDER:
         value = measured.get(metric)
@@ -91,9 +94,9 @@ def record_thresholds(report: EvalReport, suite: str | SuiteResult, margin: floa
         floored = math.floor((value - margin) * 1000 + 1e-6) / 1000
         if floored > 0:
             thresholds[metric] = floored
-    path = thresholds_path_for(Path(result.path))
+    path = thresholds_path_for(Path(result.path), config)
     payload = {
-        "split": result.split, "config": result.config().config.name, "recorded": date.today().isoformat(),
+        "split": result.split, "config": result.config(config).config.name, "recorded": date.today().isoformat(),
         "thresholds": thresholds,
     }  # fmt: skip
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -5,9 +5,10 @@ A suite ``<name>`` is three files in ``evals/suites/``:
 * ``<name>.jsonl`` - one case per line (see ``Case``);
 * ``<name>.corpus`` - one path per line, relative to ``evals/suites/``
   (a folder or a file the assistant can ingest);
-* ``<name>.thresholds.json`` - optional, ``{"split": "test", "recorded":
-  "<date>", "thresholds": {"hit@3": 0.86, ...}}``, written by
-  ``evals.record_thresholds``.
+* ``<name>.thresholds.json`` - optional, ``{"split": "test", "config":
+  "hybrid", "recorded": "<date>", "thresholds": {"hit@3": 0.86, ...}}``,
+  written by ``evals.record_thresholds``; ``<name>.thresholds.<slug>.json``
+  holds another pipeline's (``thresholds_path_for``).
 
 The shapes follow pydantic-evals (a ``Dataset`` of frozen ``Case`` objects)
 without depending on it.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -130,8 +132,13 @@ def suite_path(name_or_path: str | Path) -> Path:
     return path.resolve()
 
 
-def thresholds_path_for(jsonl_path: Path) -> Path:
-    return jsonl_path.with_name(f"{jsonl_path.stem}.thresholds.json")
+def thresholds_path_for(jsonl_path: Path, config: str | None = None) -> Path:
+    """``<name>.thresholds.json`` (the gate's pipeline), or for another pipeline
+    ``<name>.thresholds.<config as a slug>.json`` ("hybrid + reader" -> "hybrid-reader")."""
+    if config is None:
+        return jsonl_path.with_name(f"{jsonl_path.stem}.thresholds.json")
+    slug = "-".join(re.findall(r"[a-z0-9]+", config.lower()))
+    return jsonl_path.with_name(f"{jsonl_path.stem}.thresholds.{slug}.json")
 
 
 def _read_cases(path: Path) -> list[Case]:
@@ -177,9 +184,10 @@ def _read_corpus(jsonl_path: Path) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def read_thresholds(jsonl_path: Path) -> tuple[dict[str, float], str | None]:
-    """The thresholds of a suite and the split they were recorded on."""
-    path = thresholds_path_for(jsonl_path)
+def read_thresholds(jsonl_path: Path, config: str | None = None) -> tuple[dict[str, float], str | None]:
+    """The thresholds of a suite (for ``config``'s file, see ``thresholds_path_for``)
+    and the split they were recorded on."""
+    path = thresholds_path_for(jsonl_path, config)
     if not path.is_file():
         return {}, None
     try:

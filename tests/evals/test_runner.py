@@ -298,3 +298,18 @@ def test_main_eval_exit_codes(report: evals.EvalReport, suite: Path, tmp_path: P
     (suite.parent / "mini.thresholds.json").write_text(json.dumps({"split": "test", "thresholds": {"hit@1": 0.99}}))
     assert evals.main_eval(["mini"], record=False, console=console, **kwargs) == 1
     assert "hit@1 = 0.667 is below its threshold 0.990" in console.export_text()
+
+
+def test_another_pipeline_s_thresholds_live_in_their_own_file(report: evals.EvalReport, suite: Path):
+    from evals.dataset import thresholds_path_for
+
+    assert thresholds_path_for(suite, "hybrid + reader") == suite.parent / "mini.thresholds.hybrid-reader.json"
+    path = record_thresholds(report, "mini", margin=0.02, config=report.suite("mini").config().config.name)
+    assert path.name.startswith("mini.thresholds.") and path.name != "mini.thresholds.json"
+    assert check_thresholds(report, "mini") == []  # the gate's own file does not exist
+    assert check_thresholds(report, "mini", config=report.suite("mini").config().config.name) == []
+    data = json.loads(path.read_text())
+    data["thresholds"]["hit@1"] = 0.99
+    path.write_text(json.dumps(data))
+    failing = check_thresholds(report, "mini", config=report.suite("mini").config().config.name)
+    assert failing == ["mini (test split): hit@1 = 0.667 is below its threshold 0.990"]
