@@ -23,6 +23,7 @@ from .errors import (
 from .examples import example_questions, examples_from_store
 from .export import conversation_markdown
 from .feedback import FEEDBACK_KINDS, FeedbackLog
+from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
 from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
@@ -87,5 +88,10 @@ __all__ = [
     "conversation_markdown",
     "example_questions",
     "examples_from_store",
+    "build_mcp_server",
+    "run_mcp_server",
+    "MCP_TRANSPORTS",
+    "MCP_PORT",
+    "MCP_PATH",
     "__version__",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
@@ -23,7 +24,17 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from . import Assistant, AssistantError, UserError, __version__, load_settings
+from . import (
+    MCP_PATH,
+    MCP_PORT,
+    MCP_TRANSPORTS,
+    Assistant,
+    AssistantError,
+    UserError,
+    __version__,
+    load_settings,
+    run_mcp_server,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -315,6 +326,32 @@ def serve(
     assistant.warm_up()
     err.print(f"Serving on http://{host}:{port}")
     serve_app(assistant, host=host, port=port, auth=credentials)
+
+
+# An Enum, so that the option parser lists the choices and refuses others before any work starts.
+_Transport = enum.Enum("_Transport", {name: name for name in MCP_TRANSPORTS}, type=str)
+
+
+@app.command("mcp")
+def mcp_command(
+    transport: _Transport = typer.Option(
+        _Transport.stdio, "--transport", help="stdio (a client starts this command) or http (streamable HTTP)."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (http)."),
+    port: int = typer.Option(MCP_PORT, min=1, max=65535, help="Port to listen on (http)."),
+) -> None:
+    """Serve the archive to agents over the Model Context Protocol: tools ask, search, list_articles, get_article."""
+
+    def ready() -> None:
+        # stderr: with stdio, stdout belongs to the protocol.
+        where = "stdin/stdout" if transport.value == "stdio" else f"http://{host}:{port}{MCP_PATH}"
+        err.print(f"MCP server ready on {where}", markup=False, highlight=False)
+
+    with _assistant() as assistant:
+        bar, update = _progress_bar("Indexing seeds")
+        with bar:
+            assistant.ensure_seeded(progress=update)
+        run_mcp_server(assistant, transport=transport.value, host=host, port=port, ready=ready)
 
 
 COMMANDS_GROUP = "assistant.commands"

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = (
     "torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "llama_cpp", "bm25s", "gradio", "onnxruntime",
+    "mcp",
 )  # fmt: skip
 
 # Runs the CLI in-process, then reports which heavy packages it imported.
@@ -51,7 +52,9 @@ def home_with_seeds(tmp_path_factory, embedder):
     return home, first
 
 
-@pytest.mark.parametrize("command", [["--help"], ["list"], ["list", "--json"], ["show", "FIRST"], ["ingest", "--help"]])
+@pytest.mark.parametrize(
+    "command", [["--help"], ["list"], ["list", "--json"], ["show", "FIRST"], ["ingest", "--help"], ["mcp", "--help"]]
+)
 def test_light_commands_import_no_model_and_no_store(home_with_seeds, command):
     home, first = home_with_seeds
     env = {**os.environ, "ASSISTANT_HOME": str(home)}
