@@ -21,13 +21,17 @@ from vectorstore.cleaning import CleanedArticle, clean_article, parse_date_value
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "MAX_ID_LENGTH", "UNUSABLE_CHARS", "iter_files",
+__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "MAX_ID_LENGTH", "MAX_ARTICLE_CHARS", "UNUSABLE_CHARS", "iter_files",
            "load_file", "load_paths"]
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 # Any non-empty string is an id (titles, paths, URLs, any script), kept as
 # given; the store keys it safely. The cap keeps keys and listings sane.
 MAX_ID_LENGTH = 1024
+# A long news article is ~50,000 characters. Far past that is not an article
+# but a dump, and sentence splitting a 10 MB text overruns the splitter's
+# regex time limit mid-ingest (a TimeoutError traceback): reject it up front.
+MAX_ARTICLE_CHARS = 1_000_000
 _HTML_DROP = ("script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg",
               "figure", "figcaption", "button")
 _HTML_BLOCKS = {"address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2",
@@ -124,6 +128,8 @@ def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallbac
     """Assemble the record; the indexed text is the real title, a blank line, then the body."""
     if not cleaned.body:
         raise _Reject("no article text left after cleaning")
+    if (size := sum(len(part) for part in cleaned.body)) > MAX_ARTICLE_CHARS:
+        raise _Reject(f"article text is {size:,} characters long; the limit is {MAX_ARTICLE_CHARS:,}")
     # A title that only repeats the body's opening (a feed's "first words..."
     # headline) would be indexed twice, once cut off mid-sentence.
     stem = (title or "").rstrip(".…").strip()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from vectorstore.loading import iter_files, load_file, load_paths
+from vectorstore.loading import MAX_ARTICLE_CHARS, iter_files, load_file, load_paths
 
 pytestmark = pytest.mark.unit
 
@@ -80,14 +80,22 @@ def test_deeply_nested_html_is_rejected_by_name(tmp_path):
     assert load_file(path).rejected == [(str(path), "nested too deeply to read (thousands of nested elements)")]
 
 
-def test_a_ten_megabyte_single_line_record_loads_whole(tmp_path):
+def test_a_ten_megabyte_single_line_record_is_rejected_by_size_and_the_others_load(tmp_path):
+    # Stored whole before the fix, the record then crashed ingest: the sentence
+    # splitter's regex ran past its time limit on 10 MB (TimeoutError).
     body = "The council met again. " * 450_000  # ~10 MB on one line
     path = _jsonl(tmp_path, {"id": "huge", "title": "Council", "text": body}, GOOD)
     assert path.stat().st_size > 10_000_000
     result = load_file(path)
-    assert result.rejected == []
-    assert [a.id for a in result.articles] == ["huge", "good"]
-    assert result.articles[0].text == "Council\n\n" + body.rstrip()
+    assert _reasons(result) == [f"line 1: article text is {len(body.rstrip()):,} characters long; "
+                                f"the limit is {MAX_ARTICLE_CHARS:,}"]
+    assert [a.id for a in result.articles] == ["good"]
+
+
+def test_an_article_at_the_size_limit_loads_whole(tmp_path):
+    body = ("The council met again. " * (MAX_ARTICLE_CHARS // 23))[:MAX_ARTICLE_CHARS].rstrip()
+    [article] = load_file(_jsonl(tmp_path, {"id": "long", "text": body})).articles
+    assert article.text == body
 
 
 def test_an_html_file_that_is_really_a_zip_is_rejected_as_binary(tmp_path):
