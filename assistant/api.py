@@ -16,7 +16,7 @@ import numpy as np
 from vectorstore.bm25_index import prime, tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
-from vectorstore.loading import load_paths
+from vectorstore.loading import UNUSABLE_CHARS, load_paths
 
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
@@ -213,14 +213,14 @@ class Assistant:
 
     @translating
     def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(article_id)
+        stored = self._open().table.get(_check_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return _full(stored)
 
     @translating
     def remove(self, article_id: str) -> None:
-        if not self._open().remove(article_id):
+        if not self._open().remove(_check_id(article_id)):
             raise ArticleNotFoundError(article_id)
 
     @translating
@@ -501,7 +501,21 @@ def _check_question(question: str) -> str:
         raise InvalidInputError("the question is empty")
     if len(question) > _MAX_QUESTION:
         raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {_MAX_QUESTION}")
+    # A lone surrogate can't be encoded for the model or the index, and a NUL
+    # cuts the text short in C code underneath: refuse them by name here.
+    if (m := UNUSABLE_CHARS.search(question)) is not None:
+        raise InvalidInputError(f"the question contains the character U+{ord(m.group()):04X}, which is not usable text")
     return question.strip()
+
+
+def _check_id(article_id: str) -> str:
+    """An id no stored article can have (loading rejects them) is simply not found, without a lookup.
+
+    A lone surrogate would otherwise fail in SQLite's encoder with a traceback.
+    """
+    if not isinstance(article_id, str) or UNUSABLE_CHARS.search(article_id) is not None:
+        raise ArticleNotFoundError(article_id)
+    return article_id
 
 
 def _filters(outlet: str | None, since, until) -> Filters:

@@ -96,6 +96,24 @@ class ArticleHandlers:
         return table, picker, self.outlet_choices()
 
     # -- upload -------------------------------------------------------------------
+    def _keep(self, path: Path) -> Path | None:
+        """Copy an upload to ``upload_dir/<its bare name>``, never anywhere else (None: no usable name).
+
+        Only the last component of the name is used ("../../x.txt" -> "x.txt";
+        no shell sees it, so metacharacters are just characters), and a link
+        already at the destination is replaced, not written through.
+        """
+        assert self._upload_dir is not None
+        name = Path(path.name).name
+        if name in ("", ".", ".."):
+            return None
+        target = self._upload_dir / name
+        if target.is_symlink():
+            target.unlink()
+        if target.resolve().parent != self._upload_dir.resolve():
+            return None
+        return Path(shutil.copy2(path, target))
+
     def upload(self, files: list[str] | str | None, query: str, progress=gr.Progress()):
         """Ingest the uploaded files; report added, unchanged, replaced and rejected (with why)."""
         paths = [files] if isinstance(files, str) else list(files or [])
@@ -113,7 +131,9 @@ class ArticleHandlers:
             # Gradio's upload copies are temporary: keep each file in the data
             # folder, so an article's source names a file that stays.
             self._upload_dir.mkdir(parents=True, exist_ok=True)
-            accepted = [Path(shutil.copy2(path, self._upload_dir / path.name)) for path in accepted]
+            kept = [(path, self._keep(path)) for path in accepted]
+            rejected += [Rejected(path.name, "not a usable file name") for path, copy in kept if copy is None]
+            accepted = [copy for _, copy in kept if copy is not None]
         if accepted:
             progress(0, desc="Reading the files…")
 

@@ -21,17 +21,31 @@ from vectorstore.cleaning import CleanedArticle, clean_article, parse_date_value
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "MAX_ID_LENGTH", "iter_files", "load_file", "load_paths"]
+__all__ = ["LoadedArticle", "LoadResult", "SUPPORTED_SUFFIXES", "MAX_ID_LENGTH", "MAX_ARTICLE_CHARS", "UNUSABLE_CHARS", "iter_files",
+           "load_file", "load_paths"]
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 # Any non-empty string is an id (titles, paths, URLs, any script), kept as
 # given; the store keys it safely. The cap keeps keys and listings sane.
 MAX_ID_LENGTH = 1024
+# A long news article is ~50,000 characters. Far past that is not an article
+# but a dump, and sentence splitting a 10 MB text overruns the splitter's
+# regex time limit mid-ingest (a TimeoutError traceback): reject it up front.
+MAX_ARTICLE_CHARS = 1_000_000
 _HTML_DROP = ("script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg",
               "figure", "figcaption", "button")
 _HTML_BLOCKS = {"address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2",
                 "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre", "section", "table",
                 "td", "th", "tr", "ul", "body"}
+# Characters no article field may hold: NUL (SQLite and C libraries cut text
+# there) and lone surrogates (the JSON escape \ud800 decodes to one; it is not
+# Unicode text and every encoder downstream refuses it).
+UNUSABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
+# Characters that make an id look like another one: zero-width spaces and
+# joiners-to-nothing, and bidirectional overrides/isolates, which reorder how
+# the id is shown ("x\u202egnp.exe" shows as "xexe.png"). ZWJ and ZWNJ stay
+# allowed: emoji sequences and several scripts need them.
+_DECEPTIVE_IN_ID = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _HTML_DATE_META = ("article:published_time", "datePublished", "date", "pubdate", "publishdate", "dc.date",
                    "DC.date.issued", "og:published_time")
 
@@ -70,7 +84,13 @@ def iter_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str,
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            found = sorted(p for p in path.rglob("*") if not _hidden(p, path))
+            # A link inside a folder may point anywhere (outside the folder,
+            # at a device, at a secret): never follow one, and say so. A link
+            # named directly on the command line is the user's own choice.
+            rejected.extend((str(p), "symbolic link, not followed (links inside a folder are never read)")
+                            for p in found if p.is_symlink())
+            candidates = [p for p in found if not p.is_symlink() and p.is_file()]
         elif path.is_file():
             candidates = [path]
         else:
@@ -108,6 +128,8 @@ def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallbac
     """Assemble the record; the indexed text is the real title, a blank line, then the body."""
     if not cleaned.body:
         raise _Reject("no article text left after cleaning")
+    if (size := sum(len(part) for part in cleaned.body)) > MAX_ARTICLE_CHARS:
+        raise _Reject(f"article text is {size:,} characters long; the limit is {MAX_ARTICLE_CHARS:,}")
     # A title that only repeats the body's opening (a feed's "first words..."
     # headline) would be indexed twice, once cut off mid-sentence.
     stem = (title or "").rstrip(".…").strip()
@@ -194,6 +216,15 @@ def _load_html(path: Path, text: str) -> LoadedArticle:
                     outlet=outlet, published=published, source=str(path))
 
 
+def _unusable(value: str) -> str | None:
+    """What makes ``value`` unstorable (a NUL or a lone surrogate), else None."""
+    if (m := UNUSABLE_CHARS.search(value)) is None:
+        return None
+    if m.group() == "\x00":
+        return "a NUL character"
+    return f"a lone surrogate (U+{ord(m.group()):04X}), which is not valid Unicode"
+
+
 def _optional_str(record: dict, key: str) -> str | None:
     value = record.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -208,8 +239,15 @@ def _jsonl_record(path: Path, lineno: int, line: str) -> LoadedArticle:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _Reject(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        # json's decoder recurses once per nested list or object; thousands
+        # of them would otherwise end the whole ingest with a traceback.
+        raise _Reject("JSON nested too deeply (an article is one flat object)") from None
     if not isinstance(record, dict):
         raise _Reject("not a JSON object")
+    for key in ("id", "text", "title", "outlet", "published", "url"):
+        if isinstance(value := record.get(key), str) and (why := _unusable(value)):
+            raise _Reject(f"'{key}' contains {why}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _Reject("missing 'text'" if text is None or isinstance(text, str) else "'text' must be a string")
@@ -221,8 +259,8 @@ def _jsonl_record(path: Path, lineno: int, line: str) -> LoadedArticle:
             raise _Reject("'id' is empty")
         if len(art_id) > MAX_ID_LENGTH:
             raise _Reject(f"'id' is {len(art_id)} characters long; the limit is {MAX_ID_LENGTH}")
-        if "\x00" in art_id:
-            raise _Reject("'id' contains a NUL character")
+        if m := _DECEPTIVE_IN_ID.search(art_id):
+            raise _Reject(f"'id' contains the invisible or reordering character U+{ord(m.group()):04X}")
     else:
         art_id = f"{_safe_stem(path)}-{lineno}"  # the file name alone would repeat on every line
     published = None
@@ -289,6 +327,10 @@ def load_file(path: Path) -> LoadResult:
             result = LoadResult(articles=[_load_text(path, text)])
     except _Reject as exc:
         result = LoadResult(rejected=[(str(path), str(exc))])
+    except RecursionError:
+        # The HTML parser and the block walk recurse once per nested element:
+        # 100k nested <div>s would otherwise end the whole ingest with a traceback.
+        result = LoadResult(rejected=[(str(path), "nested too deeply to read (thousands of nested elements)")])
     for source, reason in result.rejected:
         logger.warning("rejected %s: %s", source, reason)
     return result
