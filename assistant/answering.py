@@ -300,7 +300,7 @@ class ExtractiveAnswerer:
         self, info: QuestionInfo, ranked: list[Candidate], missing: list[str], context: AnswerContext,
         reading: _Reading | None = None,
     ) -> Draft:
-        early = self._refusal_before_reading(ranked, missing, reading=reading is not None)
+        early = self._refusal_before_reading(ranked, missing, reading=reading is not None and reading.failure is None)
         if early:
             return early
         fallback = None
