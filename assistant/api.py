@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,20 +16,24 @@ import numpy as np
 
 from vectorstore.bm25_index import prime, tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
+from vectorstore.errors import TableDamaged
 from vectorstore.index import NewsIndex
 from vectorstore.loading import UNUSABLE_CHARS, load_paths
+from vectorstore.salvage import is_damage, salvage_table
+from vectorstore.write_lock import LOCK_NAME, WriteLock
 
 from .answer_types import has_term
 from .answerer import REFUSAL, AnswerContext, Answerer, Draft
 from .answering import ExtractiveAnswerer, ReaderPolicy
 from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
-from .errors import ArticleNotFoundError, InvalidInputError
+from .errors import ArticleNotFoundError, InvalidInputError, StoreError
 from .generative import LLMAnswerer
 from .llm import LLMBackend, backend_from_settings
 from .question import content_words, statement_form
 from .reader import Reader, TextGenerator, default_reader
 from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
+from .store_errors import store_errors as translating_block
 from .store_errors import translating
 from .types import (
     Answer,
@@ -238,13 +243,49 @@ class Assistant:
         lock like an ingest, rolls back an ingest group left pending,
         deletes orphans and writes missing entries back from the table.
         """
+        damage = self._table_damage()
+        if damage and not repair:
+            return CheckReport(consistent=False, problems=(damage,), repaired=(), remaining=(damage,), counts={})
+        salvaged = self._salvage(damage) if damage else ()
         outcome = self._open().check(repair=repair)
         return CheckReport(
             consistent=outcome.consistent,
             problems=outcome.found.problems(),
-            repaired=outcome.repaired,
+            repaired=salvaged + outcome.repaired,
             remaining=outcome.after.problems(),
             counts=outcome.after.counts(),
+        )
+
+    def _table_damage(self) -> str | None:
+        """What is wrong with the article table's file, if anything (SQLite's quick check)."""
+        path = Path(self.settings.home) / "articles.sqlite3"
+        try:
+            found = self._open().table.damage()
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, TableDamaged):
+                raise
+            return str(exc.__cause__)
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            found = [str(exc)]
+        if not found:
+            return None
+        return f"the article table {path} is damaged ({'; '.join(found[:3])})"
+
+    def _salvage(self, damage: str) -> tuple[str, ...]:
+        """The damaged article table replaced by what can still be read of it, and
+        every index rebuilt from that; the lines say what was done."""
+        self.close()
+        path = Path(self.settings.home) / "articles.sqlite3"
+        lock = WriteLock(Path(self.settings.home) / LOCK_NAME, timeout_s=self.settings.write_lock_timeout_s)
+        with translating_block(), lock.held():
+            report = salvage_table(path)
+        count = self.reindex()
+        return (
+            f"{damage}: kept it as {report.damaged_copy.name}, saved {len(report.recovered)} readable articles "
+            f"into a new table ({report.unreadable_rows} rows unreadable) and rebuilt every index from them "
+            f"({count} articles)",
         )
 
     # -- questions ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -13,9 +14,11 @@ from vectorstore.errors import (
     IndexInconsistent,
     IndexSignatureMismatch,
     StoreUnavailable,
+    TableDamaged,
     VectorStoreError,
     WriterBusy,
 )
+from vectorstore.salvage import is_damage
 
 from .errors import AssistantError, IndexMismatchError, ModelLoadError, StoreBusyError, StoreError
 
@@ -23,6 +26,10 @@ __all__ = ["translate", "store_errors", "translating"]
 
 _REINDEX = "run `assistant reindex` to rebuild the index"
 _REPAIR = "run `assistant check --repair` to bring the indexes back in line with the article table, or `assistant reindex` to rebuild them"
+_SALVAGE = (
+    "it is the source of truth: `assistant check --repair` keeps the damaged file beside it, saves every "
+    "article still readable into a new table and rebuilds the indexes from them (or restore it from a backup)"
+)
 _WAIT = "wait for it to finish and try again (ASSISTANT_WRITE_LOCK_TIMEOUT_S sets how long to wait)"
 
 F = TypeVar("F", bound=Callable)
@@ -38,6 +45,8 @@ def translate(exc: VectorStoreError) -> AssistantError:
         return StoreBusyError(f"{exc}; {_WAIT}", lock_path=exc.lock_path)
     if isinstance(exc, EmbedderLoadError):
         return ModelLoadError(str(exc))
+    if isinstance(exc, TableDamaged):
+        return StoreError(f"{exc}; {_SALVAGE}")
     if isinstance(exc, StoreUnavailable):
         return StoreError(str(exc))
     return StoreError(f"the store failed: {exc}")
@@ -49,6 +58,11 @@ def store_errors() -> Iterator[None]:
         yield
     except VectorStoreError as exc:
         raise translate(exc) from exc
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        # A bad page met by a read after the table opened.
+        raise StoreError(f"the article table is damaged ({exc}); {_SALVAGE}") from exc
 
 
 def translating(fn: F) -> F:

@@ -9,6 +9,7 @@ __all__ = [
     "StoreUnavailable",
     "EmbedderLoadError",
     "WriterBusy",
+    "TableDamaged",
 ]
 
 
@@ -38,3 +39,11 @@ class WriterBusy(VectorStoreError):
     def __init__(self, message: str, *, lock_path):
         super().__init__(message)
         self.lock_path = lock_path
+
+
+class TableDamaged(VectorStoreError):
+    """The article table's file cannot be read as a database (truncated, overwritten)."""
+
+    def __init__(self, message: str, *, path):
+        super().__init__(message)
+        self.path = path

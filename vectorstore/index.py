@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import json
 import logging
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -36,8 +37,9 @@ from .bm25_index import BM25Index
 from .chroma_store import ChromaStore, DenseFilters, open_client
 from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
 from .embedding import Embedder
-from .errors import IndexInconsistent, IndexSignatureMismatch
+from .errors import IndexInconsistent, IndexSignatureMismatch, TableDamaged
 from .loading import LoadedArticle
+from .salvage import is_damage
 from .text import chunk_spans, sentence_spans
 from .write_lock import LOCK_NAME, WriteLock
 
@@ -114,10 +116,16 @@ class NewsIndex:
         # (article id, content hash) -> its sentences; see sentences_of
         self._sentence_cache: OrderedDict[tuple[str, str], list] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.table = ArticleTable(home / "articles.sqlite3")
+        table_path = home / "articles.sqlite3"
+        try:
+            self.table = ArticleTable(table_path)
+            if not allow_mismatch:
+                self._check_signature()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            raise TableDamaged(f"the article table {table_path} is damaged ({exc})", path=table_path) from None
         self._lock = WriteLock(home / LOCK_NAME, timeout_s=write_lock_timeout_s)
-        if not allow_mismatch:
-            self._check_signature()
 
     # -- the derived indexes open on first use: listing articles needs neither ----
     @property
