@@ -185,7 +185,7 @@ class Assistant:
     # -- articles -----------------------------------------------------------------
     @translating
     def ingest(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> IngestReport:
-        """Load files or folders and index what is new or changed."""
+        """Load files, folders, page or feed URLs and feed files; index what is new or changed."""
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
             raise InvalidInputError("no paths given to ingest")

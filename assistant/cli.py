@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -103,7 +102,10 @@ def _progress_bar(label: str):
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .md, .html, .jsonl).")) -> None:
+def ingest(
+    paths: list[str] = typer.Argument(
+        ..., help="Files or folders (.txt, .md, .html, .jsonl), http(s) page or feed URLs, feed files (.xml, .rss)."),
+) -> None:
     """Add or update articles; unchanged ones are skipped."""
     bar, update = _progress_bar("Indexing")
     with bar:

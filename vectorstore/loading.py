@@ -336,14 +336,41 @@ def load_file(path: Path) -> LoadResult:
     return result
 
 
-def load_paths(paths: Iterable[str | Path]) -> LoadResult:
-    """Load every supported file under ``paths``; ids must be unique across the whole load."""
-    files, rejected = iter_files(paths)
+def load_paths(paths: Iterable[str | Path], *, web=None) -> LoadResult:
+    """Load every supported file under ``paths``; ids must be unique across the whole load.
+
+    An ``http(s)://`` string is a page or a feed, fetched (``vectorstore.web``);
+    a file named directly with a feed suffix (.xml, .rss, .atom) is a feed whose
+    items' pages are fetched. ``web`` is the ``WebClient`` to use (one is made
+    when needed).
+    """
+    from vectorstore import web as _web  # lazy: plain file loads need no HTTP stack
+
+    local: list[str | Path] = []
+    remote: list[tuple[str, str | Path]] = []
+    for raw in paths:
+        if _web.is_url(raw):
+            remote.append(("url", raw))
+        elif Path(raw).suffix.lower() in _web.FEED_SUFFIXES and Path(raw).is_file():
+            remote.append(("feed", raw))
+        else:
+            local.append(raw)
+    files, rejected = iter_files(local)
     articles: list[LoadedArticle] = []
     seen: dict[str, str] = {}
     for path in files:
         result = load_file(path)
         rejected.extend(result.rejected)
         articles.extend(_dedupe(result.articles, rejected, seen))
+    if remote:
+        client = web or _web.WebClient()
+        try:
+            for kind, raw in remote:
+                result = _web.load_url(str(raw), client) if kind == "url" else _web.load_feed_file(Path(raw), client)
+                rejected.extend(result.rejected)
+                articles.extend(_dedupe(result.articles, rejected, seen))
+        finally:
+            if web is None:
+                client.close()
     logger.info("loaded %d articles, rejected %d", len(articles), len(rejected))
     return LoadResult(articles=articles, rejected=rejected)
