@@ -160,6 +160,18 @@ def fake_reader():
     return FakeReader
 
 
+def stop_process(proc: subprocess.Popen, *, grace_s: float = 15.0) -> None:
+    """Stop a server a test started: politely, then for good."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=grace_s)
+
+
 # -- a real LLM server ------------------------------------------------------------
 class LlamaServer:
     """llama-cpp-python's OpenAI-compatible server (``python -m llama_cpp.server``) on 127.0.0.1.
@@ -199,14 +211,7 @@ class LlamaServer:
         raise TimeoutError(f"the llama server did not start within {self.START_TIMEOUT_S:.0f} s")
 
     def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture
@@ -253,12 +258,7 @@ def chroma_server(tmp_path_factory):
         _wait_for(url, proc, folder / "server.log")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

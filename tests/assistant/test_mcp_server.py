@@ -20,6 +20,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.conftest import stop_process
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,12 +66,7 @@ def http_server(store_copy, tmp_path_factory):
         _wait_for_port(port, proc, log_path)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:

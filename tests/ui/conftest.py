@@ -38,6 +38,7 @@ from assistant import (  # noqa: E402
     UserError,
     load_settings,
 )
+from tests.conftest import stop_process  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120.0  # first start loads the model and seeds the store
@@ -294,12 +295,7 @@ def _started_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> I
             pytest.fail(f"the app did not start: {exc}\n--- server stderr ---\n{stderr}")
         yield RealApp(url, home)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc)
         out.close()
         err.close()
 
