@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant, ArticleInfo, load_settings
+from assistant import ArticleInfo, Assistant, load_settings
 from tests.conftest import HashEmbedder
 from tests.vectorstore.test_web import BODY, Site, article_html
 from ui.articles import NOT_A_URL, ArticleHandlers, parse_urls
