@@ -1,4 +1,4 @@
-"""The Gradio app: a cited news chat, the article viewer and list, upload, filters, feedback.
+"""The Gradio app: a cited news chat, the article viewer and list, upload and add by URL, filters, feedback.
 
 ``build_app`` wires components to an object with the ``Assistant`` methods it
 uses (``ask``, ``ask_stream``, ``articles``, ``article``, ``remove``,
@@ -98,6 +98,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
                     with gr.Tab("Article", id=VIEWER_TAB, elem_id="tab-viewer", render_children=True):
                         viewer = gr.HTML(render_viewer_message(), elem_id="viewer")
                     with gr.Tab("Articles", id=ARTICLES_TAB, elem_id="tab-articles", render_children=True):
+                        newest = gr.HTML(elem_id="newest-article")
                         search = gr.Textbox(
                             elem_id="article-search", show_label=False, placeholder="Search title, outlet, id…"
                         )
@@ -114,6 +115,12 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
                             file_types=list(UPLOAD_TYPES),
                             type="filepath",
                         )
+                        with gr.Row(equal_height=True):
+                            url_box = gr.Textbox(
+                                label="Add by URL (pages or feeds, one per line)", elem_id="url-box",
+                                placeholder="https://example.com/news/story", lines=2, max_lines=8, scale=4,
+                            )  # fmt: skip
+                            add_urls = gr.Button("Add", elem_id="add-urls", variant="primary", scale=1, min_width=80)
                         upload_report = gr.HTML(elem_id="upload-report")
                     with gr.Tab("Filters", id=FILTERS_TAB, elem_id="tab-filters", render_children=True):
                         outlet = gr.Dropdown(
@@ -171,21 +178,27 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
         remove.click(
             arts.remove, inputs=[remove_choice, search], outputs=[article_list, remove_choice, outlet],
             api_visibility="private", concurrency_id="store", concurrency_limit=1,
-        )  # fmt: skip
+        ).then(arts.newest, outputs=newest, api_visibility="private")  # fmt: skip
         upload.upload(
             arts.upload, inputs=[upload, search],
             outputs=[upload_report, article_list, remove_choice, outlet, upload],
+            api_visibility="private", concurrency_id="store", concurrency_limit=1,
+        ).then(arts.newest, outputs=newest, api_visibility="private")  # fmt: skip
+        add_urls.click(
+            arts.add_urls, inputs=[url_box, search],
+            outputs=[upload_report, article_list, remove_choice, outlet, url_box, newest],
             api_visibility="private", concurrency_id="store", concurrency_limit=1,
         )  # fmt: skip
 
         def refresh(query: str):
             table, picker = arts.list_view(query)
-            return table, picker, arts.outlet_choices(), gr.Chatbot(examples=chat.examples() or None)
+            return table, picker, arts.outlet_choices(), gr.Chatbot(examples=chat.examples() or None), arts.newest()
 
         # On every page load: the store may have changed since the app was built.
         app.load(
-            refresh, inputs=search, outputs=[article_list, remove_choice, outlet, chatbot], api_visibility="private"
-        )
+            refresh, inputs=search, outputs=[article_list, remove_choice, outlet, chatbot, newest],
+            api_visibility="private",
+        )  # fmt: skip
 
         # gr.api derives each endpoint's schema from the type hints of its function.
         for endpoint in make_endpoints(assistant):

@@ -1,4 +1,4 @@
-"""The article side's handlers: the viewer, the article list, remove and upload."""
+"""The article side's handlers: the viewer, the article list, remove, upload and add by URL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gradio as gr
 
@@ -16,16 +17,40 @@ from ui.render_articles import (
     render_article_html,
     render_article_list,
     render_ingest_report,
+    render_newest,
     render_viewer_message,
 )
 
-__all__ = ["ArticleHandlers", "UPLOAD_TYPES", "ALL_OUTLETS", "LIST_LIMIT"]
+__all__ = ["ArticleHandlers", "UPLOAD_TYPES", "ALL_OUTLETS", "LIST_LIMIT", "MAX_URLS", "parse_urls"]
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_TYPES = (".txt", ".md", ".html", ".jsonl")
 ALL_OUTLETS = ""  # the outlet filter's "any outlet" value
 LIST_LIMIT = 200  # rows the article list shows at once; the search box narrows the rest
+MAX_URLS = 50  # URLs the "Add by URL" box takes at once
+NOT_A_URL = "not an http(s) URL (one http:// or https:// address a line); nothing was added"
+
+
+def parse_urls(text: str | None) -> tuple[list[str], list[Rejected]]:
+    """The box's lines as URLs (blank lines and repeats dropped), and each line that is not an http(s) URL."""
+    urls, refused = [], []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line in urls:
+            continue
+        try:
+            parts = urlsplit(line)
+            ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(
+                c.isspace() for c in line
+            )
+        except ValueError:  # e.g. a malformed port or IPv6 address
+            ok = False
+        if ok:
+            urls.append(line)
+        else:
+            refused.append(Rejected(line, NOT_A_URL))
+    return urls, refused
 
 
 class ArticleHandlers:
@@ -77,6 +102,10 @@ class ArticleHandlers:
         choices = [(f"{a.title} ({a.id})", a.id) for a in shown]
         table = render_article_list(shown, sizes, query=query or "", total=total)
         return table, gr.Dropdown(choices=choices, value=None)
+
+    def newest(self) -> str:
+        """The archive's newest article date and its outlet(s), from the stored published dates."""
+        return render_newest(self._assistant.articles())
 
     def outlet_choices(self):
         """The outlet filter, from the stored outlets (the current choice kept when still there)."""
@@ -149,3 +178,33 @@ class ArticleHandlers:
                 rejected.append(Rejected(", ".join(p.name for p in accepted), f"failed: {one_line(exc)}"))
         table, picker = self.list_view(query)
         return render_ingest_report(report, rejected), table, picker, self.outlet_choices(), None
+
+    # -- add by URL ---------------------------------------------------------------
+    def add_urls(self, text: str | None, query: str, progress=gr.Progress()):
+        """Ingest the pages and feeds named in ``text`` (one URL a line); the same report as an upload.
+
+        Any line that is not an http(s) URL refuses the whole box (nothing is
+        fetched) and the text stays for fixing; after an ingest the box empties.
+        """
+        urls, refused = parse_urls(text)
+        report, rejected, keep = None, list(refused), text
+        if not urls and not refused:
+            rejected.append(Rejected("(empty)", "enter one or more http(s) URLs, one a line"))
+        elif len(urls) > MAX_URLS and not refused:
+            rejected.append(Rejected(f"{len(urls)} URLs", f"at most {MAX_URLS} at once; nothing was added"))
+        elif urls and not refused:
+            progress(0, desc="Fetching the pages…")
+
+            def step(stage: str, done: int, total: int) -> None:
+                progress((done, total) if total else None, desc=stage)
+
+            try:
+                report = self._assistant.ingest(urls, progress=step)
+                keep = ""
+            except UserError as exc:
+                rejected.append(Rejected(", ".join(urls), one_line(exc)))
+            except Exception as exc:  # the app must survive a failed ingest
+                logger.exception("URL ingest failed")
+                rejected.append(Rejected(", ".join(urls), f"failed: {one_line(exc)}"))
+        table, picker = self.list_view(query)
+        return render_ingest_report(report, rejected), table, picker, self.outlet_choices(), keep, self.newest()

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from assistant import Article, ArticleInfo, IngestReport, Rejected
 
-__all__ = ["render_article_html", "render_article_list", "render_ingest_report", "render_viewer_message"]
+__all__ = [
+    "render_article_html", "render_article_list", "render_ingest_report", "render_newest", "render_viewer_message",
+]  # fmt: skip
 
 VIEWER_EMPTY = "Click a citation card or an [n] marker to read the article it quotes."
 
@@ -116,3 +118,18 @@ def render_ingest_report(report: IngestReport | None, rejected: Sequence[Rejecte
     if not lines:
         lines.append('<li class="ingest-none">Nothing to add.</li>')
     return f'<ul class="ingest-report">{"".join(lines)}</ul>'
+
+
+def render_newest(articles: Sequence[ArticleInfo], *, max_outlets: int = 3) -> str:
+    """"Newest article: 2024-03-05 (Coast Post)": the latest published date and the outlet(s) of that date."""
+    dated = [a for a in articles if a.published]
+    if not articles:
+        text = "Newest article: none yet (the archive is empty)."
+    elif not dated:
+        text = "Newest article: no stored article has a date."
+    else:
+        day = max(a.published for a in dated)
+        outlets = sorted({a.outlet for a in dated if a.published == day and a.outlet}, key=str.casefold)
+        more = f", +{len(outlets) - max_outlets} more" if len(outlets) > max_outlets else ""
+        text = f"Newest article: {day}" + (f" ({', '.join(outlets[:max_outlets])}{more})" if outlets else "")
+    return f'<div class="newest-article">{_esc(text)}</div>'

@@ -183,3 +183,38 @@ def test_real_app_shows_an_article_with_script_as_text_and_runs_nothing(page, ch
     page.get_by_role("option", name="brindlecove_strike", exact=False).first.click()
     page.locator("#remove").click()
     expect(page.locator("#article-list tr", has_text="brindlecove_strike")).to_have_count(0, timeout=chat.timeout_ms)
+
+
+def test_real_app_adds_a_page_by_url_reports_a_404_and_shows_the_newest_date(page, chat, app_url):
+    from tests.vectorstore.test_web import BODY, Site, article_html
+
+    site = Site()  # a local web site on 127.0.0.1; nothing reaches the internet
+    try:
+        url = site.html("/news/dredging", article_html("Port Linden approves harbour dredging plan", BODY,
+                                                       date="2025-06-15T08:00:00+00:00", site="Linden Herald"))
+        gone = site.base + "/news/gone"
+        page.goto(app_url)
+        chat.tab("articles")
+        page.locator("#newest-article .newest-article").wait_for(timeout=chat.timeout_ms)
+        page.locator("#url-box textarea").fill(f"{url}\n{gone}")
+        page.locator("#add-urls").click()
+        report = page.locator("#upload-report .ingest-report", has_text=f"Added: {url}")
+        report.wait_for(timeout=chat.timeout_ms)
+        assert f"Rejected: {gone}: HTTP 404" in report.inner_text()
+        expect(page.locator("#article-list tr", has_text="Port Linden approves harbour dredging plan")).to_have_count(1)
+        expect(page.locator("#newest-article")).to_contain_text("Newest article: 2025-06-15 (Linden Herald)")
+        expect(page.locator("#url-box textarea")).to_have_value("")
+
+        page.locator("#url-box textarea").fill("ftp://example.com/story")
+        page.locator("#add-urls").click()
+        refused = page.locator("#upload-report .ingest-report", has_text="not an http(s) URL")
+        refused.wait_for(timeout=chat.timeout_ms)
+
+        page.locator("#remove-choice input").click()
+        page.get_by_role("option", name="Port Linden approves harbour dredging plan", exact=False).first.click()
+        page.locator("#remove").click()
+        expect(page.locator("#article-list tr", has_text="Port Linden approves")).to_have_count(0, timeout=chat.timeout_ms)
+        expect(page.locator("#newest-article")).not_to_contain_text("2025-06-15", timeout=chat.timeout_ms)
+        assert page.errors == []
+    finally:
+        site.close()
