@@ -145,10 +145,27 @@ class BM25Index:
         )
         self._refresh()
 
+    def _stamp(self) -> tuple[int, int] | None:
+        """When the index on disk last changed (tantivy rewrites ``meta.json`` on every commit)."""
+        try:
+            st = (self._folder / "tantivy" / "meta.json").stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
     def _refresh(self) -> None:
+        self._seen = self._stamp()  # before reloading: a commit in between is picked up next time
         self._index.reload()
-        self._searcher = self._index.searcher()
+        self._current = self._index.searcher()
         self._df_cache: dict[str, int] = {}
+
+    @property
+    def _searcher(self):
+        """The searcher over the newest commit, this process's or another's (e.g. a CLI
+        ``ingest`` while the app serves): without this a running app never saw it."""
+        if self._stamp() != self._seen:
+            self._refresh()
+        return self._current
 
     # -- writes --------------------------------------------------------------
     def update(
@@ -247,6 +264,7 @@ class BM25Index:
         return self._df_of(term) > 0
 
     def _df_of(self, term: str) -> int:
+        _ = self._searcher  # a newer commit empties the cache
         cache = self._df_cache
         if term not in cache:
             cache[term] = self._kin_df(term)
