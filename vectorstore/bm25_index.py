@@ -140,8 +140,10 @@ class BM25Index:
             shutil.rmtree(folder)
         path.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
-        self._index = tantivy.Index.open(str(path)) if tantivy.Index.exists(str(path)) else tantivy.Index(
-            self._schema, path=str(path)
+        self._index = (
+            tantivy.Index.open(str(path))
+            if tantivy.Index.exists(str(path))
+            else tantivy.Index(self._schema, path=str(path))
         )
         self._refresh()
 
@@ -239,7 +241,10 @@ class BM25Index:
         if not terms or not searcher.num_docs or (allowed is not None and not allowed):
             return []
         q = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "text", t, index_option="freq")) for t in terms]
+            [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "text", t, index_option="freq"))
+                for t in terms
+            ]
         )
         if allowed is not None:
             only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, "id", list(allowed)), 0.0)

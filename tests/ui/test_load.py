@@ -99,7 +99,7 @@ def test_twenty_conversations_three_rounds_no_errors_no_growth(start_real_app):
         assert len(texts) == 2, texts.keys()
         latencies: list[float] = []
         rss_after: list[int] = []
-        for round_no in range(1, ROUNDS + 1):
+        for _ in range(ROUNDS):
             scripts = [SCRIPTS[i % len(SCRIPTS)] for i in range(CONVERSATIONS)]
             with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:
                 results = list(pool.map(lambda s: _conversation(app.url, s), scripts))
