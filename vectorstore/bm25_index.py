@@ -140,15 +140,34 @@ class BM25Index:
             shutil.rmtree(folder)
         path.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
-        self._index = tantivy.Index.open(str(path)) if tantivy.Index.exists(str(path)) else tantivy.Index(
-            self._schema, path=str(path)
+        self._index = (
+            tantivy.Index.open(str(path))
+            if tantivy.Index.exists(str(path))
+            else tantivy.Index(self._schema, path=str(path))
         )
         self._refresh()
 
+    def _stamp(self) -> tuple[int, int] | None:
+        """When the index on disk last changed (tantivy rewrites ``meta.json`` on every commit)."""
+        try:
+            st = (self._folder / "tantivy" / "meta.json").stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
     def _refresh(self) -> None:
+        self._seen = self._stamp()  # before reloading: a commit in between is picked up next time
         self._index.reload()
-        self._searcher = self._index.searcher()
+        self._current = self._index.searcher()
         self._df_cache: dict[str, int] = {}
+
+    @property
+    def _searcher(self):
+        """The searcher over the newest commit, this process's or another's (e.g. a CLI
+        ``ingest`` while the app serves): without this a running app never saw it."""
+        if self._stamp() != self._seen:
+            self._refresh()
+        return self._current
 
     # -- writes --------------------------------------------------------------
     def update(
@@ -222,7 +241,10 @@ class BM25Index:
         if not terms or not searcher.num_docs or (allowed is not None and not allowed):
             return []
         q = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "text", t, index_option="freq")) for t in terms]
+            [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "text", t, index_option="freq"))
+                for t in terms
+            ]
         )
         if allowed is not None:
             only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, "id", list(allowed)), 0.0)
@@ -247,6 +269,7 @@ class BM25Index:
         return self._df_of(term) > 0
 
     def _df_of(self, term: str) -> int:
+        _ = self._searcher  # a newer commit empties the cache
         cache = self._df_cache
         if term not in cache:
             cache[term] = self._kin_df(term)

@@ -264,17 +264,20 @@ def _server_command(port: int) -> list[str]:
 class RealApp:
     url: str
     home: Path
+    pid: int = 0  # the server process, e.g. to read its memory from /proc/<pid>/status
 
 
 @contextlib.contextmanager
-def _started_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[RealApp]:
-    """``python -m assistant serve`` on a free port, over its own empty home, reader off.
+def _started_app(
+    tmp_path_factory: pytest.TempPathFactory, home: Path | None = None, **settings: str
+) -> Iterator[RealApp]:
+    """``python -m assistant serve`` on a free port, over its own empty home (or ``home``), reader off.
 
     It indexes the seeds into that home at start, as ``make run`` does;
     ``settings`` are more ``ASSISTANT_*`` variables (``LLM="ollama"`` sets
     ``ASSISTANT_LLM``).
     """
-    home = tmp_path_factory.mktemp("assistant_home")
+    home = home or tmp_path_factory.mktemp("assistant_home")
     logs = tmp_path_factory.mktemp("server_logs")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
@@ -293,7 +296,7 @@ def _started_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> I
             err.flush()
             stderr = (logs / "stderr.log").read_text(errors="replace")[-4000:]
             pytest.fail(f"the app did not start: {exc}\n--- server stderr ---\n{stderr}")
-        yield RealApp(url, home)
+        yield RealApp(url, home, proc.pid)
     finally:
         stop_process(proc)
         out.close()
@@ -305,6 +308,16 @@ def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
     """The real app (extractive answers), one per session."""
     with _started_app(tmp_path_factory) as app:
         yield app
+
+
+@pytest.fixture
+def start_real_app(tmp_path_factory: pytest.TempPathFactory):
+    """A private real app for one test: ``with start_real_app(home=..., READER="off") as app:``."""
+
+    def start(home: Path | None = None, **settings: str):
+        return _started_app(tmp_path_factory, home, **settings)
+
+    return start
 
 
 @pytest.fixture(scope="session")
