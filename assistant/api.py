@@ -84,6 +84,7 @@ class Assistant:
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else embedder_for(self.settings)
         self._retriever = retriever
+        self._builds_retriever = retriever is None  # ours reads the open index: rebuilt when it reopens
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
         reader = reader if reader is not None or answerer is not None else default_reader(self.settings)
         self._rewriter = self._model_rewriter(reader)
@@ -155,6 +156,9 @@ class Assistant:
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._builds_retriever:
+            # It holds the closed index's Chroma collections, which a reindex replaces.
+            self._retriever = None
 
     def __enter__(self) -> Assistant:
         return self

@@ -254,3 +254,14 @@ def test_a_reader_that_writes_rewrites_follow_ups_unless_the_rules_are_asked_for
     with Assistant(settings, embedder=embedder, reader=rules) as by_rules:
         follow = by_rules.ask("What did he say about them?", history=[(first_q, first)])
         assert follow.rewritten_question == "What did Hikmet Hajiyev say about them?" and not rules.prompts
+
+
+def test_the_same_assistant_answers_after_a_reindex(writable_seeded):
+    # Found by the archive state machine: the retriever kept the closed index's
+    # Chroma collections, which reindex replaces ("Collection ... does not exist").
+    question = "How many military posts did Azerbaijan say it seized?"
+    before = writable_seeded.ask(question)
+    assert writable_seeded.reindex() == 2
+    after = writable_seeded.ask(question)
+    assert not after.refused and after.text == before.text
+    assert writable_seeded.search(question)
