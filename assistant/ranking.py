@@ -91,13 +91,14 @@ class SentenceRanker:
         for rank, passage in enumerate(context.passages):
             text = context.texts[passage.article_id]
             sentences = context.sentences.get(passage.article_id, [])
+            # the article's outlet and agencies, once per passage rather than per sentence
+            credit_terms = tokenize(context.credits.get(passage.article_id, ""))
             for i, (start, end, vec) in enumerate(sentences):
                 if start < passage.start or end > passage.end or (passage.article_id, start) in seen:
                     continue
                 seen.add((passage.article_id, start))
                 key = (context.question, passage.article_id, start)
                 if key not in memo:
-                    credit_terms = tokenize(context.credits.get(passage.article_id, ""))
                     memo[key] = self._signals(
                         info, context, text, sentences, i, q_names, aliases, weights, total, counted, credit_terms
                     )
