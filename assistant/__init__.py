@@ -27,12 +27,14 @@ from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, ru
 from .reader import Claim, LlamaReader, Reader, Verdicts
 from .retrieval import Filters, Retriever
 from .settings import Settings, load_settings
+from .timeline import asks_change, asks_latest, check_as_of, format_timeline
 from .types import (
     Answer,
     Article,
     ArticleInfo,
     CheckReport,
     Citation,
+    DatedFigure,
     IngestReport,
     Passage,
     Rejected,
@@ -47,6 +49,11 @@ __all__ = [
     "ask",
     "Answer",
     "Citation",
+    "DatedFigure",
+    "asks_change",
+    "asks_latest",
+    "check_as_of",
+    "format_timeline",
     "Step",
     "TextDelta",
     "Passage",

@@ -14,7 +14,7 @@ import re
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
 __all__ = [
-    "ATTRIBUTION", "TermSet", "alias_of", "count_figure", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
+    "ATTRIBUTION", "TermSet", "alias_of", "count_figure", "counts_in", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
     "names_in", "spellings", "type_match",
 ]
 
@@ -203,6 +203,11 @@ def _is_day_of_month(sentence: str, m: re.Match) -> bool:
 def count_figure(sentence: str, counted: set[str], tokenize) -> str | None:
     """The number the sentence gives for the counted thing ("25" in "25 people were killed")."""
     return _figure_for(sentence, _counts(sentence), counted, tokenize)
+
+
+def counts_in(sentence: str) -> list[str]:
+    """Every count the sentence gives, in order (years, clock times, ages and days of the month left out)."""
+    return [m.group().lower().rstrip(".,") for m in _counts(sentence)]
 
 
 def _figure_for(sentence: str, counts: list[re.Match], counted: set[str], tokenize) -> str | None:

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .types import Passage, Step, TextDelta
+from .types import DatedFigure, Passage, Step, TextDelta
 
 __all__ = ["REFUSAL", "Answerer", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
 
@@ -81,6 +81,8 @@ class Draft:
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     answerer: str | None = None  # what produced it when not the answerer itself (a fallback)
+    # each dated report's figure, oldest first; ``n`` indexes ``citations`` from 1 (assistant/timeline.py)
+    timeline: tuple[DatedFigure, ...] = ()
 
 
 Event = Step | TextDelta | Draft

@@ -29,6 +29,7 @@ from .errors import ModelLoadError
 from .question import DATE, NUMBER, QuestionInfo, analyse, is_bare_summary
 from .ranking import Candidate, SentenceRanker, is_body_sentence, source_terms
 from .reader import Claim, Reader
+from .timeline import as_count, newest_first, reads_every_report, timeline_draft
 from .types import Passage, Step
 
 __all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts", "states_kind"]
@@ -143,7 +144,7 @@ class ExtractiveAnswerer:
         ranked_parts = []
         article_terms: dict[str, set[str]] = {}  # shared by the parts: each article is tokenized once
         for part in parts:
-            info = analyse(part)
+            info = as_count(analyse(part))  # time-aware: "how did X change" asks for figures (timeline.py)
             sub = replace(context, question=part)
             missing = self._unknown_names(info, sub)
             ranked = self._ranker.rank(info, sub)
@@ -204,7 +205,9 @@ class ExtractiveAnswerer:
             return _Reading(pool, (None,) * len(pool), 0.0, self._reader_failed)
         claims = [Claim(_quote(c, context), _source_line(c, context)) for c in pool]
         left_ms = max(0.0, deadline - time.perf_counter()) * 1000
-        until = self._settled(info, pool, context) if self._policy.early_stop else None
+        # Time-aware answers (timeline.py): a figure reported on several dates is read in full.
+        early = self._policy.early_stop and not reads_every_report(info, pool, context)
+        until = self._settled(info, pool, context) if early else None
         try:
             verdicts = self._reader.judge(judge_question(info), claims, budget_ms=left_ms, until=until)
         except ModelLoadError as exc:
@@ -267,7 +270,7 @@ class ExtractiveAnswerer:
         question can sit low in that order when the rest of it is off topic.
         """
         best: dict[str, Candidate] = {}
-        for cand in self._ranker.rank(analyse(context.question), context):
+        for cand in self._ranker.rank(as_count(analyse(context.question)), context):  # as answer_stream reads it
             best.setdefault(cand.passage.chunk_id, cand)
         order = sorted(context.passages, key=lambda p: -best[p.chunk_id].score if p.chunk_id in best else float("inf"))
         # Diversify: a passage whose best sentence is a wire copy of a higher
@@ -379,6 +382,11 @@ class ExtractiveAnswerer:
 
     def _render(self, info: QuestionInfo, picks: list[Candidate], ranked: list[Candidate], context: AnswerContext) -> Draft:
         """The picks quoted with their wire copies, disagreements between outlets and dates noted."""
+        # Time-aware answers (timeline.py): a question about the present puts the newest near tie
+        # first; figures that differ by date make a timeline instead of a disagreement.
+        picks = newest_first(info, picks, ranked, context)
+        if (dated := timeline_draft(info, picks, ranked, context, copies_of=_copies)) is not None:
+            return dated
         notices: list[str] = []
         if info.kind == "count" and info.counted:
             picks, notice = _compare_figures(picks, ranked, set(context.tokenize(info.counted)), context)

@@ -35,6 +35,7 @@ from .retrieval import Filters, IndexRetriever, Retriever
 from .settings import Settings, load_settings
 from .store_errors import store_errors as translating_block
 from .store_errors import translating
+from .timeline import kept_timeline, until_as_of
 from .types import (
     Answer,
     Article,
@@ -318,15 +319,18 @@ class Assistant:
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
         mode: str | None = None,
+        as_of: str | dt.date | None = None,
     ) -> Answer:
         """Answer ``question`` from the stored articles, citing exact sentences.
 
         ``history`` holds earlier ``(question, Answer)`` turns of the same
         conversation, used to complete follow-ups ("What did he say?").
-        ``mode`` picks one of ``modes`` (default: the first).
+        ``mode`` picks one of ``modes`` (default: the first).  ``as_of``
+        (``YYYY-MM-DD``) answers as the archive stood that day: only articles
+        published by then.
         """
         events = self.ask_stream(
-            question, history=history, top_k=top_k, outlet=outlet, since=since, until=until, mode=mode
+            question, history=history, top_k=top_k, outlet=outlet, since=since, until=until, mode=mode, as_of=as_of
         )
         return next(e for e in events if isinstance(e, Answer))
 
@@ -340,6 +344,7 @@ class Assistant:
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
         mode: str | None = None,
+        as_of: str | dt.date | None = None,
     ) -> Iterator[Step | TextDelta | Answer]:
         """``ask``, as it happens: ``Step`` events, ``TextDelta`` pieces of text
         (from an answerer that writes), then the validated ``Answer``, last.
@@ -348,7 +353,7 @@ class Assistant:
         """
         t0 = time.perf_counter()
         question = _check_question(question)
-        filters = _filters(outlet, since, until)
+        filters = _filters(outlet, since, until_as_of(until, as_of))  # as of a date: timeline.py
         answerer = self._answerer_for(mode)
         return self._stream(question, history, top_k, filters, answerer, t0)
 
@@ -387,6 +392,8 @@ class Assistant:
             answerer=draft.answerer or answerer.name,
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
+            # Time-aware answers (timeline.py): only entries whose citation survived validation.
+            timeline=kept_timeline(draft.timeline, {c.n for c in citations}) if not refused else (),
         )
 
     def _rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str:

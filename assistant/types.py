@@ -13,6 +13,7 @@ from .errors import InvalidInputError
 
 __all__ = [
     "Citation",
+    "DatedFigure",
     "Answer",
     "Passage",
     "ArticleInfo",
@@ -63,6 +64,35 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class DatedFigure:
+    """One report's figure in a developing story (``Answer.timeline``).
+
+    Attributes:
+        figure: the figure as the article writes it ("14", "dozens").
+        value: its number, for a chart ("14" -> 14.0); None for words like "dozens".
+        published: its article's date, ``YYYY-MM-DD`` (undated reports are left out).
+        outlet: the article's outlet, or None.
+        article_id: the article it comes from.
+        n: the number of the citation (and ``[n]`` marker) that quotes it.
+    """
+
+    figure: str
+    value: float | None
+    published: str
+    outlet: str | None
+    article_id: str
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatedFigure:
+        """The inverse of ``to_dict``; a missing or mistyped field is an ``InvalidInputError``."""
+        return cls(**_fields_of(cls, data, "timeline entry"))
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What ``ask`` returns.
 
@@ -78,6 +108,10 @@ class Answer:
             disagreement between outlets, a missing part), or None.
         timings_ms: milliseconds per stage: ``retrieve``, ``rank``,
             ``answer``, ``total``.
+        timeline: when reports of different dates give different figures
+            for what a "how many" (or "how did X change") question asks,
+            each report's ``DatedFigure``, oldest first, each cited; empty
+            otherwise (see ``assistant/timeline.py``).
     """
 
     question: str
@@ -88,6 +122,7 @@ class Answer:
     answerer: str
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    timeline: tuple[DatedFigure, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,22 +134,28 @@ class Answer:
             "answerer": self.answerer,
             "notice": self.notice,
             "timings_ms": dict(self.timings_ms),
+            "timeline": [f.to_dict() for f in self.timeline],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
         """The inverse of ``to_dict`` (e.g. an answer a client sends back as conversation history)."""
-        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms"))
+        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms", "timeline"))
         citations = fields_.get("citations")
         if not isinstance(citations, (list, tuple)):
             raise InvalidInputError("answer field 'citations' must be a list")
         fields_["citations"] = tuple(Citation.from_dict(c) for c in citations)
+        timeline = fields_.get("timeline", ())
+        if not isinstance(timeline, (list, tuple)):
+            raise InvalidInputError("answer field 'timeline' must be a list")
+        fields_["timeline"] = tuple(DatedFigure.from_dict(f) for f in timeline)
         return cls(**fields_)
 
 
 _KINDS: dict[str, tuple[type, ...]] = {
     "int": (int,), "str": (str,), "float": (int, float), "bool": (bool,),
     "str | None": (str, type(None)),
+    "float | None": (int, float, type(None)),
 }  # fmt: skip
 
 

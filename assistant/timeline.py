@@ -1,0 +1,277 @@
+"""Time-aware answers (issue 19): the latest figure, how it changed, as of when.
+
+A developing story's figures change from one report to the next (a death
+toll, a count of arrests).  When the sentences that answer a "how many"
+question come from articles of different dates and give different figures,
+the answer leads with the newest report's figure and its date, and
+``Answer.timeline`` lists every report's figure, oldest first, each cited.
+"How did X change?" gets the same figures in date order.  Reports that share
+a date and differ stay a disagreement (``answering.py``'s machinery): no date
+says which is newer.
+
+The question forms are read by two documented rules (``asks_latest``,
+``asks_change``), not by wording written for one question.  A figure's date
+is its article's publication date as stored (for a feed item, its published
+or else its updated stamp).  ``until_as_of`` turns an "as of" date into the
+retrieval filter that answers as the archive stood then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from .answer_types import count_figure, counts_in
+from .answerer import AnswerContext, Draft, DraftCitation
+from .errors import InvalidInputError
+from .question import QuestionInfo
+from .ranking import Candidate
+from .types import DatedFigure
+
+__all__ = [
+    "as_count", "asks_change", "asks_latest", "check_as_of", "format_timeline", "kept_timeline", "newest_first",
+    "reads_every_report", "timeline_draft", "until_as_of",
+]
+
+# "Now", "still", "so far", "latest", "currently", "to date", "most recent":
+# the question is about the story's present state, so the newest report wins
+# a near tie (``newest_first``).
+_LATEST = re.compile(r"\b(?:now|still|so far|latest|currently|current|to date|most recent|as it stands)\b", re.I)
+
+# "How did the death toll rise?", "How has the number of arrests changed?":
+# a question about a quantity's course, answered with its figures in date order.
+_CHANGE = re.compile(
+    r"^\s*how\s+(?:did|has|have|had|does|do)\s+(?P<what>.+?)\s+"
+    r"(?:change|rise|risen|rose|grow|grown|climb|fall|fallen|drop|increase|decrease|evolve|develop|go up|gone up|mount)"
+    r"(?:d|ed|s)?\b",
+    re.I,
+)
+_LEADING = re.compile(r"^(?:the|a|an|this|that)\s+(?:number|count|tally|total)\s+of\s+|^(?:the|a|an|this|that)\s+", re.I)
+
+# Two reports of one running figure on different days are worded apart
+# more than two outlets' reports of one day (answering.py's 0.75): in the
+# four-day story of tests/data the daily toll sentences sit at 0.46-0.83
+# cosine to one another (the first day's lede tells the event, the later
+# ones the toll), every other sentence of those articles at <= 0.32 to the
+# answer's.  A report joins when it comes this close to one already taken.
+_SAME_FACT = 0.45
+# ... and when it scores at least this share of the answer sentence's score
+# (the story's reports: 0.40-0.63; its sentences without a figure never count).
+_NEAR = 0.35
+# How far down the ranked sentences reports are looked for, and most shown.
+_LOOK = 10
+_MOST = 8
+
+_WORD_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+
+
+def asks_latest(question: str) -> bool:
+    """Whether the question asks about the present state ("now", "still", "so far", "latest")."""
+    return bool(_LATEST.search(question))
+
+
+def asks_change(question: str) -> str | None:
+    """The quantity a "how did X change/rise/fall" question asks about ("the death toll"), or None."""
+    m = _CHANGE.match(question)
+    return m.group("what").strip() if m else None
+
+
+def as_count(info: QuestionInfo) -> QuestionInfo:
+    """A "how did X change" question asks for figures: it is ranked and read as a count question.
+
+    The counted thing is left open: "the death toll rose to 14" gives the
+    toll with no counted word after the figure.
+    """
+    if info.kind == "other" and asks_change(info.text):
+        return replace(info, kind="count", counted=None)
+    return info
+
+
+# -- the timeline --------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Report:
+    item: Candidate
+    figure: str
+    published: str
+    rank: int  # its place among the ranked sentences: ties of date keep it
+
+
+def timeline_draft(
+    info: QuestionInfo,
+    picks: Sequence[Candidate],
+    ranked: Sequence[Candidate],
+    context: AnswerContext,
+    *,
+    copies_of: Callable[[Candidate, AnswerContext], list[Candidate]],
+) -> Draft | None:
+    """The answer as a timeline when the reports of the picked fact differ by date; else None.
+
+    ``ranked`` are the sentences the answer may use (with the reader on,
+    those it accepted), best first; ``copies_of`` gives a sentence's wire
+    copies in other articles.  A report joins when it gives a figure for
+    what is counted, ranks near the answer's sentence and says the same
+    fact as a report already taken (cosine >= ``_SAME_FACT``), the answer's
+    own sentence first; one report per article.
+    """
+    if info.kind != "count" or not picks:
+        return None
+    reports = _reports(info, picks[0], ranked, context, copies_of)
+    if len({r.published for r in reports}) < 2 or len({r.figure for r in reports}) < 2:
+        return None
+    reports.sort(key=lambda r: (r.published, r.rank))
+    change = asks_change(info.text) is not None
+    # Latest first for "how many"; date order for "how did it change".
+    order = reports if change else [reports[-1], *reports[:-1]]
+    citations = tuple(
+        DraftCitation(r.item.article_id, r.item.quote_start, r.item.quote_end, r.item.passage, r.item.score) for r in order
+    )
+    n_of = {id(r): i for i, r in enumerate(order, 1)}
+    timeline = tuple(
+        DatedFigure(r.figure, _value(r.figure), r.published, context.outlets.get(r.item.article_id), r.item.article_id, n_of[id(r)])
+        for r in reports
+    )
+    text = _change_text(reports, n_of, context) if change else _latest_text(reports, n_of, context)
+    return Draft(text, citations, False, _notice(reports, context), timeline=timeline)
+
+
+def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: AnswerContext) -> bool:
+    """Whether the reader must read the whole pool rather than stop at the first sure answer:
+    a count question whose candidates give figures on two dates or more (each may be a report
+    of a timeline, and only sentences the reader accepts reach one)."""
+    if info.kind != "count":
+        return False
+    dates = {
+        context.published.get(c.article_id) for c in pool if counts_in(context.texts[c.article_id][c.start : c.end])
+    }  # fmt: skip
+    return len(dates - {None}) >= 2
+
+
+def _reports(info, lead, ranked, context, copies_of) -> list[_Report]:
+    counted = set(context.tokenize(info.counted)) if info.counted else set()
+    out: dict[str, _Report] = {}
+    for rank, cand in enumerate([lead, *[c for c in ranked[:_LOOK] if c is not lead]]):
+        same_fact = any(float(cand.vector @ r.item.vector) >= _SAME_FACT for r in out.values())
+        if cand is not lead and not (cand.score >= lead.score * _NEAR and same_fact):
+            continue
+        for item in (cand, *copies_of(cand, context)):
+            published = context.published.get(item.article_id)
+            figure = _figure(context.texts[item.article_id][item.start : item.end], counted, context.tokenize)
+            if published and figure and item.article_id not in out and len(out) < _MOST:
+                out[item.article_id] = _Report(item, figure, published, rank)
+    return list(out.values())
+
+
+def _figure(sentence: str, counted: set[str], tokenize) -> str | None:
+    """The figure for the counted thing; a sentence of the same fact holding one count gives that one
+    ("the death toll rose to 14" answers "how many people died")."""
+    figure = count_figure(sentence, counted, tokenize) if counted else None
+    if figure:
+        return figure
+    counts = counts_in(sentence)
+    return counts[0] if len(counts) == 1 else None
+
+
+def _value(figure: str) -> float | None:
+    digits = figure.replace(",", "")
+    try:
+        return float(digits)
+    except ValueError:
+        return float(_WORD_VALUES[figure]) if figure in _WORD_VALUES else None
+
+
+def _label(report: _Report, context: AnswerContext) -> str:
+    outlet = context.outlets.get(report.item.article_id)
+    return f"{outlet}, {report.published}" if outlet else report.published
+
+
+def _latest_text(reports: list[_Report], n_of: dict[int, int], context: AnswerContext) -> str:
+    newest, earlier = reports[-1], reports[:-1]
+    quote = context.texts[newest.item.article_id][newest.item.quote_start : newest.item.quote_end]
+    head = f"{newest.figure} ({_label(newest, context)}), the latest of {len(reports)} reports: {quote} [{n_of[id(newest)]}]"
+    before = "; ".join(f"{r.figure} ({_label(r, context)}) [{n_of[id(r)]}]" for r in earlier)
+    return f"{head} Earlier reports: {before}."
+
+
+def _change_text(reports: list[_Report], n_of: dict[int, int], context: AnswerContext) -> str:
+    steps = "; ".join(f"{r.figure} ({_label(r, context)}) [{n_of[id(r)]}]" for r in reports)
+    return f"From {reports[0].figure} to {reports[-1].figure} over {len(reports)} reports, oldest first: {steps}."
+
+
+def _notice(reports: list[_Report], context: AnswerContext) -> str:
+    notes = [f"The figure changed between reports of {reports[0].published} and {reports[-1].published}; it may have changed since."]
+    by_date: dict[str, list[_Report]] = {}
+    for r in reports:
+        by_date.setdefault(r.published, []).append(r)
+    for date, same_day in by_date.items():
+        if len({r.figure for r in same_day}) > 1:
+            gives = "; ".join(f"{context.outlets.get(r.item.article_id) or r.item.article_id} gives {r.figure}" for r in same_day)
+            notes.append(f"The reports of {date} disagree: {gives}.")
+    return " ".join(notes)
+
+
+# -- latest first for any question about the present ----------------------------------
+def newest_first(info: QuestionInfo, picks: list[Candidate], ranked: Sequence[Candidate], context: AnswerContext) -> list[Candidate]:
+    """For a question about the present ("still", "so far", "latest"), the newest near-tie leads.
+
+    A near tie is a sentence scoring within 0.85 of the first pick's score
+    that holds the kind of answer the pick does; among those the newest
+    article's comes first, and the picks keep their number.
+    """
+    if not picks or not asks_latest(info.text):
+        return picks
+    lead = picks[0]
+    near = [c for c in ranked[:_LOOK] if c.score >= lead.score * 0.85 and c.typed >= lead.typed] or [lead]
+    newest = max(near, key=lambda c: context.published.get(c.article_id) or "")
+    if (context.published.get(newest.article_id) or "") <= (context.published.get(lead.article_id) or ""):
+        return picks
+    rest = [p for p in picks if p.article_id != newest.article_id]
+    return [newest, *rest][: len(picks)]
+
+
+# -- as of a date ----------------------------------------------------------------------
+def check_as_of(value: str | dt.date | None) -> dt.date | None:
+    """``value`` as a date (None or "" for none); anything else is an ``InvalidInputError``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:  # a date picker may send the day's midnight ("2024-06-11 00:00:00")
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        raise InvalidInputError(f"as of must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def until_as_of(until: str | dt.date | None, as_of: str | dt.date | None) -> str | dt.date | None:
+    """The ``until`` filter that answers as the archive stood on ``as_of``: the earlier of the two.
+
+    Only articles published by then are retrieved (undated ones never are,
+    as with any ``until``); ``until`` is checked by the store's filter as before.
+    """
+    day = check_as_of(as_of)
+    if day is None or until is None or until == "":
+        return day if day is not None else until
+    try:
+        other = until if isinstance(until, dt.date) else dt.date.fromisoformat(until)
+    except ValueError:
+        return until  # the filter reports a bad "until" in its own words
+    return min(other, day)
+
+
+def kept_timeline(timeline: Sequence[DatedFigure], kept_numbers: set[int]) -> tuple[DatedFigure, ...]:
+    """The entries whose citation survived validation (an entry is never shown uncited)."""
+    return tuple(f for f in timeline if f.n in kept_numbers)
+
+
+def format_timeline(timeline: Sequence[DatedFigure]) -> list[str]:
+    """Plain lines for a terminal: date, figure, outlet and citation, oldest first."""
+    return [f"{f.published}  {f.figure:>8}  {f.outlet or 'unknown outlet'} [{f.n}]" for f in timeline]
