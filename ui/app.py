@@ -130,6 +130,11 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
                         with gr.Row():
                             since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="filter-since")
                             until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
+                        # Time-aware answers: answer as the archive stood on a date (assistant/timeline.py).
+                        as_of = gr.DateTime(
+                            label="As of (only articles published by then)", elem_id="filter-as-of",
+                            include_time=False, type="string", value=None,
+                        )  # fmt: skip
                         top_k = gr.Slider(
                             1, max(20, settings.top_k), value=settings.top_k, step=1,
                             label="Passages to read (top-k)", elem_id="filter-top-k",
@@ -146,7 +151,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
         # One event for Enter and the button, so its "once" trigger mode blocks a
         # second question while the first is pending (it would see stale turns).
         # The chat events are UI-only: the public API is the endpoints below.
-        ask_inputs = [question, chatbot, convo, outlet, since, until, top_k, mode]
+        ask_inputs = [question, chatbot, convo, outlet, since, until, top_k, mode, as_of]
         gr.on(
             triggers=[question.submit, submit.click],
             fn=chat.respond,

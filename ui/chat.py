@@ -72,6 +72,7 @@ class ChatHandlers:
         until: str | None = None,
         top_k: float | None = None,
         mode: str | None = None,
+        as_of: str | float | None = None,
     ):
         """Show the question, then each step, the streamed draft, and the checked answer."""
         messages = list(messages or [])
@@ -91,6 +92,8 @@ class ChatHandlers:
             top_k=int(top_k) if top_k else None,
             mode=_blank(mode),
         )
+        if as_of not in (None, ""):  # "as of" picker (time-aware answers, assistant/timeline.py)
+            options["as_of"] = _blank(str(as_of))
         try:
             step, draft = None, ""
             messages[-1] = {"role": "assistant", "content": render_error_html("No answer came back.")}

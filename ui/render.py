@@ -14,6 +14,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ui.timeline import render_timeline_html
+
 if TYPE_CHECKING:  # only for type hints; the UI imports the public API at runtime
     from assistant import Answer, Citation
 
@@ -126,6 +128,7 @@ def render_answer_html(answer: Answer) -> str:
     ]
     if answer.notice:
         parts.append(f'<p class="answer-notice">{_multiline(answer.notice)}</p>')
+    parts.append(render_timeline_html(answer))  # time-aware answers: table and chart (ui/timeline.py)
     if answer.citations:
         parts.append('<div class="citations">')
         parts.extend(render_citation_html(c) for c in sorted(answer.citations, key=lambda c: c.n))

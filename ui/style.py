@@ -47,6 +47,12 @@ APP_CSS = """
 #article-list td, #article-list th { padding: .2em .4em; border-bottom: 1px solid var(--border-color-primary); text-align: left; }
 #article-list .article-count { font-size: .8em; opacity: .7; }
 #upload-report .ingest-rejected { color: var(--error-text-color, #b91c1c); }
+#chat details.timeline { margin: .25em 0 .6em 0; }
+#chat details.timeline summary { cursor: pointer; font-size: .9em; color: var(--color-accent); }
+#chat .timeline-table { font-size: .85em; border-collapse: collapse; margin: .4em 0; }
+#chat .timeline-table td, #chat .timeline-table th { padding: .15em .6em; border-bottom: 1px solid var(--border-color-primary); text-align: left; }
+#chat .timeline-figure { font-weight: 600; text-align: right; }
+#chat img.timeline-chart { display: block; max-width: 100%; height: auto; }
 """
 
 # Runs once when the page loads.  A click on a citation card or an [n] marker
