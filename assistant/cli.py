@@ -31,6 +31,8 @@ from . import (
     AssistantError,
     UserError,
     __version__,
+    check_as_of,
+    format_timeline,
     load_settings,
     run_mcp_server,
 )
@@ -124,6 +126,9 @@ def ingest(
         raise typer.Exit(2)
 
 
+_AS_OF_HELP = "Answer as the archive stood on YYYY-MM-DD: only articles published by then."
+
+
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
@@ -134,11 +139,12 @@ def ask(
     since: str | None = typer.Option(None, "--since", help="Only articles published on or after YYYY-MM-DD."),
     until: str | None = typer.Option(None, "--until", help="Only articles published on or before YYYY-MM-DD."),
     mode: str | None = typer.Option(None, "--mode", help="Answer mode: reader, extractive or llm (default from settings)."),
+    as_of: str | None = typer.Option(None, "--as-of", callback=check_as_of, help=_AS_OF_HELP),  # timeline.py
 ) -> None:
     """Answer a question from the stored articles (seeds are indexed on first use)."""
     assistant = _assistant()
     assistant.ensure_seeded()
-    options = dict(top_k=top_k, outlet=outlet, since=since, until=until, mode=mode)
+    options = dict(top_k=top_k, outlet=outlet, since=since, until=until, mode=mode, as_of=as_of)
     if as_json:
         out.print_json(json.dumps(assistant.ask(question, **options).to_dict()))
         return
@@ -153,6 +159,8 @@ def _show_answer(answer, *, text: bool = True) -> None:
         out.print(answer.text, markup=False, highlight=False)
     if answer.notice:
         out.print(answer.notice, style="italic", markup=False)
+    for line in format_timeline(answer.timeline):  # time-aware answers: each dated figure, oldest first
+        out.print(line, markup=False, highlight=False)
     for c in answer.citations:
         out.print(f"\n[{c.n}] {c.outlet or 'unknown outlet'}, {c.published or 'date unknown'}: {c.title}", style="bold", markup=False)
         out.print(f"    “{c.quote}”", markup=False, highlight=False)
@@ -185,6 +193,7 @@ def _show_stream(events):
 @app.command()
 def chat(
     mode: str | None = typer.Option(None, "--mode", help="Answer mode: reader, extractive or llm (default from settings)."),
+    as_of: str | None = typer.Option(None, "--as-of", callback=check_as_of, help=_AS_OF_HELP),  # timeline.py
 ) -> None:
     """Talk to the articles: follow-up questions keep the conversation; `/new` starts over, `/quit` ends."""
     assistant = _assistant()
@@ -206,7 +215,7 @@ def chat(
             err.print("New conversation.", style="dim")
             continue
         try:
-            answer = _show_stream(assistant.ask_stream(question, history=tuple(history), mode=mode))
+            answer = _show_stream(assistant.ask_stream(question, history=tuple(history), mode=mode, as_of=as_of))
         except UserError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             continue
