@@ -255,6 +255,10 @@ class ExtractiveAnswerer:
             return [], []
         picks = [eligible[0][0]]
         accepted = picks + [cand for cand, p in eligible[1:] if p >= policy.accept_more]
+        if reads_every_report(info, reading.pool, context):
+            # Time-aware answers (timeline.py): an earlier report of a figure is accepted at the
+            # answer's level; ``accept_more`` is the bar for a second sentence in the text.
+            accepted = [cand for cand, _ in eligible]
         most = 3 if info.wants_list else 2
         for cand, p in eligible[1:]:
             if len(picks) == most:

@@ -227,3 +227,21 @@ def test_a_timeline_entry_whose_citation_was_dropped_is_dropped_too():
 
     entries = (replace(_answer_with_timeline().timeline[0], n=1), replace(_answer_with_timeline().timeline[0], n=2))
     assert [e.n for e in kept_timeline(entries, {2})] == [2]
+
+
+def test_with_the_reader_every_report_is_read_and_those_it_accepts_join(fake_reader):
+    ctx = story("How many fishing boats sank in the storm?")
+    # The reader is sure of one report and lukewarm on the others: an earlier
+    # report needs only the answer's level (0.2), not a second sentence's (0.5).
+    lukewarm = fake_reader(lambda question, text: 0.9 if "12" in text else 0.3)
+    draft = ExtractiveAnswerer(min_score=0.2, reader=lukewarm).answer(ctx)
+    # No early stop once the sure one is read: each report may belong to the timeline.
+    assert {DAY1, DAY2, DAY3} <= {text for _, text in lukewarm.seen}
+    assert [e.figure for e in draft.timeline] == ["7", "12", "14"]
+    assert draft.text.startswith("14 (Coast Post, 2024-03-03), the latest of 3 reports:")
+    check_cited(draft, ctx)
+    # A report the reader rejects stays out, however new.
+    doubting = fake_reader(lambda question, text: 0.05 if "14" in text else 0.9)
+    draft = ExtractiveAnswerer(min_score=0.2, reader=doubting).answer(ctx)
+    assert [e.figure for e in draft.timeline] == ["7", "12"]
+    assert "14" not in draft.text
