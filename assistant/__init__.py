@@ -5,9 +5,10 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
-from .answerer import AnswerContext, Answerer, Draft, DraftCitation
-from .answering import ExtractiveAnswerer, ReaderPolicy
+from .answerers.drafts import AnswerContext, Draft, DraftCitation
+from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
 from .api import Assistant, Progress, ask, embedder_for
+from .context.retrieval import Filters
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -20,12 +21,12 @@ from .errors import (
     StoreError,
     UserError,
 )
-from .examples import example_questions, examples_from_store
 from .export import conversation_markdown
 from .feedback import FEEDBACK_KINDS, FeedbackLog
+from .language.examples import example_questions, examples_from_store
 from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
-from .reader import Claim, LlamaReader, Reader, Verdicts
-from .retrieval import Filters, Retriever
+from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
+from .reading.reader import Claim, LlamaReader, Verdicts
 from .settings import Settings, load_settings
 from .types import (
     Answer,
@@ -59,6 +60,9 @@ __all__ = [
     "load_settings",
     "Progress",
     "Retriever",
+    "Store",
+    "LLMBackend",
+    "TextGenerator",
     "Embedder",
     "MiniLMEmbedder",
     "embedder_for",

@@ -22,16 +22,17 @@ from vectorstore.loading import UNUSABLE_CHARS, load_paths
 from vectorstore.salvage import is_damage, salvage_table
 from vectorstore.write_lock import LOCK_NAME, WriteLock
 
-from .answer_types import has_term
-from .answerer import REFUSAL, AnswerContext, Answerer, Draft
-from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
+from .answerers.drafts import REFUSAL, AnswerContext, Draft
+from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
+from .answerers.generative import LLMAnswerer
+from .context.retrieval import Filters, IndexRetriever
 from .errors import ArticleNotFoundError, InvalidInputError, StoreError
-from .generative import LLMAnswerer
-from .llm import LLMBackend, backend_from_settings
-from .question import content_words, statement_form
-from .reader import Reader, TextGenerator, default_reader
-from .retrieval import Filters, IndexRetriever, Retriever
+from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
+from .language.question import content_words, statement_form
+from .language.terms import has_term
+from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
+from .reading.llm import backend_from_settings
+from .reading.reader import default_reader
 from .settings import Settings, load_settings
 from .store_errors import store_errors as translating_block
 from .store_errors import translating
@@ -92,7 +93,6 @@ class Assistant:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
             self._answerers = self._default_answerers(reader)
-        self._answerer = next(iter(self._answerers.values()))
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
@@ -147,10 +147,8 @@ class Assistant:
         self._open()
         self._embedder.warm_up()
         for answerer in self._answerers.values():
-            answerer_warm_up = getattr(answerer, "warm_up", None)  # optional, as for Haystack components
-            if answerer_warm_up is not None:
-                answerer_warm_up()
-        self._context("warm up", 1, Filters())
+            answerer.warm_up()
+        self._context("warm up", 1, Filters(), self._answerer_for(None))
 
     def close(self) -> None:
         if self._index is not None:
@@ -305,7 +303,7 @@ class Assistant:
     ) -> list[Passage]:
         """The ranked passages the answerer would see."""
         question = _check_question(question)
-        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until), self._answerer_for(None))
         return list(context.passages)
 
     def ask(
@@ -356,7 +354,7 @@ class Assistant:
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
         rewritten = self._rewrite(question, history)
-        context = self._context(rewritten, top_k or self.settings.top_k, filters)
+        context = self._context(rewritten, top_k or self.settings.top_k, filters, answerer)
         if history and asks_for_more(question):
             said = {
                 (c.article_id, c.start, c.end) for _, before in history if before.rewritten_question == rewritten
@@ -364,9 +362,8 @@ class Assistant:
             }  # fmt: skip
             context = replace(context, already_cited=frozenset(said))
         t1 = time.perf_counter()
-        stream = getattr(answerer, "answer_stream", None)
         draft = None
-        for event in stream(context) if stream is not None else (answerer.answer(context),):
+        for event in answerer.answer_stream(context):
             if isinstance(event, Draft):
                 draft = event
             else:
@@ -435,9 +432,9 @@ class Assistant:
             raise InvalidInputError(f"unknown answer mode {mode!r}; this assistant has {', '.join(self._answerers)}")
         return self._answerers[mode]
 
-    def _context(self, question: str, top_k: int, filters: Filters) -> AnswerContext:
-        """Retrieve, then (with ``rerank``) reorder the candidates by their best sentence."""
-        rerank = self.settings.rerank and hasattr(self._answerer, "rerank")
+    def _context(self, question: str, top_k: int, filters: Filters, answerer: Answerer) -> AnswerContext:
+        """Retrieve, then (with ``rerank``) let the answerer reorder the candidates by what it would quote."""
+        rerank = self.settings.rerank
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
         index = self._open()
@@ -467,7 +464,7 @@ class Assistant:
         )
         context = replace(context, pool=context.passages)
         if rerank:
-            context = replace(context, passages=self._answerer.rerank(context, top_k))
+            context = replace(context, passages=answerer.rerank(context, top_k))
         return context
 
     def _sentence_query_vector(self, question: str) -> np.ndarray:

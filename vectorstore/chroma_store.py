@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import StoreUnavailable
 
-__all__ = ["ChromaStore", "DenseFilters", "open_client", "open_persistent_client"]
+__all__ = ["ChromaStore", "ArticleFilters", "open_client", "open_persistent_client"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ DELETE_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
-class DenseFilters:
-    """Metadata filters shared by every retriever; None means no constraint."""
+class ArticleFilters:
+    """Which articles a search may return (dense and BM25 alike); None means no constraint."""
 
     outlet: str | None = None
     since: int | None = None  # published as YYYYMMDD, inclusive
@@ -242,7 +242,7 @@ class ChromaStore:
         return out
 
     @_guarded
-    def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: DenseFilters) -> list[tuple[str, float]]:
+    def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: ArticleFilters) -> list[tuple[str, float]]:
         """Chunk ids and cosine similarities, best first, through a LlamaIndex retriever."""
         from llama_index.core.schema import QueryBundle
 
@@ -290,7 +290,7 @@ def _article_of(sentence_id: str) -> str:
     return sentence_id.rsplit(":", 1)[0]
 
 
-def _llama_filters(filters: DenseFilters):
+def _llama_filters(filters: ArticleFilters):
     if filters.empty:
         return None
     from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters

@@ -284,7 +284,7 @@ def test_counts_of_different_facts_are_no_disagreement():
     ],
 )
 def test_a_summary_that_names_no_subject_is_told_apart(question, bare):
-    from assistant.answering import is_bare_summary
+    from assistant.answerers.extractive import is_bare_summary
 
     assert is_bare_summary(question) is bare
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from assistant import AnswerContext, Draft, Passage, Step, TextDelta
-from assistant.answerer import DraftCitation, drain
-from assistant.generative import LLMAnswerer, split_claims
-from assistant.llm import LLMFailure
+from assistant.answerers.drafts import DraftCitation, drain
+from assistant.answerers.generative import LLMAnswerer, split_claims
+from assistant.reading.llm import LLMFailure
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,11 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .answer_types import (
+from ..context.ranking import Candidate, SentenceRanker, is_body_sentence, source_terms
+from ..errors import ModelLoadError
+from ..language.followups import resolve_in_part
+from ..language.question import DATE, NUMBER, QuestionInfo, analyse, is_bare_summary
+from ..language.terms import (
     ATTRIBUTION,
     count_figure,
     holds_all,
@@ -23,13 +27,10 @@ from .answer_types import (
     names_in,
     spellings,
 )
-from .answerer import REFUSAL, AnswerContext, Draft, DraftCitation, drain
-from .conversation import resolve_in_part
-from .errors import ModelLoadError
-from .question import DATE, NUMBER, QuestionInfo, analyse, is_bare_summary
-from .ranking import Candidate, SentenceRanker, is_body_sentence, source_terms
-from .reader import Claim, Reader
-from .types import Passage, Step
+from ..ports import Reader
+from ..reading.reader import Claim
+from ..types import Passage, Step
+from .drafts import REFUSAL, AnswerContext, Draft, DraftCitation, drain
 
 __all__ = ["ExtractiveAnswerer", "ReaderPolicy", "split_parts", "states_kind"]
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answerer import AnswerContext, Draft, DraftCitation
-from .llm import ChatTurn, LLMBackend, LLMFailure
-from .question import NUMBER
-from .types import Step, TextDelta
+from ..language.question import NUMBER
+from ..ports import Answerer, LLMBackend
+from ..reading.llm import ChatTurn, LLMFailure
+from ..types import Passage, Step, TextDelta
+from .drafts import AnswerContext, Draft, DraftCitation
 
 __all__ = ["LLMAnswerer", "SupportCheck", "split_claims"]
 
@@ -73,7 +74,7 @@ class LLMAnswerer:
     def __init__(
         self,
         backend: LLMBackend,
-        evidence,  # an answerer with answer_stream (the extractive one)
+        evidence: Answerer,  # chooses the sentences (the extractive one)
         embed: Callable[[list[str]], np.ndarray],
         *,
         timeout_s: float = 60.0,
@@ -86,12 +87,14 @@ class LLMAnswerer:
         self._check = check
 
     def warm_up(self) -> None:
-        warm = getattr(self._evidence, "warm_up", None)
-        if warm is not None:
-            warm()
+        self._evidence.warm_up()
+
+    def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
+        """The evidence answerer's order: it chooses what this one words."""
+        return self._evidence.rerank(context, top_k)
 
     def answer(self, context: AnswerContext) -> Draft:
-        from .answerer import drain
+        from .drafts import drain
 
         return drain(self.answer_stream(context))
 

@@ -1,4 +1,4 @@
-"""The answerer interface: what every answerer gets and what it returns.
+"""What every answerer gets (``AnswerContext``) and returns (``Draft``).
 
 An answerer gets the retrieved passages plus what was computed at ingest
 (sentence spans and vectors, term statistics) and returns a ``Draft``.  The
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
-from .types import Passage, Step, TextDelta
+from ..types import Passage, Step, TextDelta
 
-__all__ = ["REFUSAL", "Answerer", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
+__all__ = ["REFUSAL", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
 
 
 class Lexicon(Protocol):
@@ -84,19 +84,6 @@ class Draft:
 
 
 Event = Step | TextDelta | Draft
-
-
-@runtime_checkable
-class Answerer(Protocol):
-    """Turns an ``AnswerContext`` into a ``Draft``.
-
-    An answerer may also have ``answer_stream(context)`` yielding ``Step`` and
-    ``TextDelta`` events before its ``Draft``; the Assistant streams those.
-    """
-
-    name: str
-
-    def answer(self, context: AnswerContext) -> Draft: ...
 
 
 def drain(events: Iterable[Event]) -> Draft:

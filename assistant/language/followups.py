@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 
 from vectorstore.bm25_index import tokenize
 
-from .answer_types import is_place, names_in
+from ..types import Answer
 from .question import analyse, content_words
-from .types import Answer
+from .terms import is_place, names_in
 
 __all__ = ["ModelRewriter", "asks_for_more", "llm_writer", "resolve_in_part", "rewrite_follow_up", "rewrite_prompt", "unchanged"]
 
@@ -252,7 +252,7 @@ def unchanged(rewritten: str, question: str) -> bool:
 
 def llm_writer(backend) -> Callable[[str, str], str]:
     """A configured LLM as a ``ModelRewriter``'s ``write``."""
-    from .llm import ChatTurn
+    from ..reading.llm import ChatTurn
 
     def write(prompt: str, user: str) -> str:
         system = re.search(r"<\|im_start\|>system\n(.*?)<\|im_end\|>", prompt, re.S).group(1)
