@@ -9,6 +9,7 @@ from .answerers.drafts import AnswerContext, Draft, DraftCitation
 from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
 from .api import Assistant, Progress, ask, embedder_for
 from .context.retrieval import Filters
+from .conversation import Conversation
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assistant",
+    "Conversation",
     "ask",
     "Answer",
     "Citation",

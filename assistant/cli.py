@@ -29,6 +29,7 @@ from . import (
     MCP_TRANSPORTS,
     Assistant,
     AssistantError,
+    Conversation,
     UserError,
     __version__,
     load_settings,
@@ -191,7 +192,7 @@ def chat(
     assistant.ensure_seeded()
     assistant.warm_up()
     err.print(f"Answer modes: {', '.join(assistant.modes)}. Ask a question; /new starts over, /quit ends.", style="dim")
-    history: list = []
+    conversation = Conversation(assistant)
     while True:
         try:
             question = input("\n> ").strip()
@@ -202,18 +203,17 @@ def chat(
         if question in ("/quit", "/exit"):
             return
         if question == "/new":
-            history.clear()
+            conversation.clear()
             err.print("New conversation.", style="dim")
             continue
         try:
-            answer = _show_stream(assistant.ask_stream(question, history=tuple(history), mode=mode))
+            answer = _show_stream(conversation.ask_stream(question, mode=mode))
         except UserError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             continue
         if answer is not None:
             if answer.rewritten_question != answer.question:
                 err.print(f"(read as: {answer.rewritten_question})", style="dim", markup=False)
-            history.append((question, answer))
 
 
 @app.command("list")

@@ -66,9 +66,9 @@ class _Votes:
 
 def _run(chat, question, **filters):
     """Every chat message list the handler yields for ``question``, and the conversation after."""
-    from ui.chat import Conversation
+    from ui.chat import ChatSession
 
-    convo = Conversation()
+    convo = ChatSession()
     return [messages[-1]["content"] for _, messages, _ in chat.respond(question, [], convo, **filters)], convo
 
 
@@ -81,7 +81,7 @@ def test_the_chat_shows_steps_then_the_streamed_draft_then_the_checked_answer(fa
     drafts = [s for s in shown if "answer-draft" in s]
     assert drafts[0].count("Azerbaijan said") == 1 and "posts [1]." in drafts[-1]
     assert "citation-card" in shown[-1] and "answer-draft" not in shown[-1]
-    assert [q for q, _ in convo.turns] == ["Write it as a stream"]
+    assert [a.question for a in convo.conversation.answers] == ["Write it as a stream"]
     assert convo.answer_at == {1: 0}  # message 1 (after the question) shows turn 0
 
 
@@ -104,7 +104,7 @@ def test_an_input_error_is_shown_as_its_message(fake_assistant):
     fake_assistant.ask_stream = fail
     shown, convo = _run(ChatHandlers(fake_assistant, _Votes()), "How many posts?", since="soon")
     assert "answer-error" in shown[-1] and "since must be a date as YYYY-MM-DD" in shown[-1]
-    assert convo.turns == []
+    assert len(convo.conversation) == 0
 
 
 def test_votes_are_saved_for_answers_only_and_a_withdrawn_vote_is_not(fake_assistant):
