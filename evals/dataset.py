@@ -20,6 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,12 @@ class Case(BaseModel):
 
     ``turns`` are asked in order; only the last one is scored, the earlier
     ones build the conversation history (multi-turn cases).
+
+    ``as_of`` asks the question as of that day (what the articles published
+    by then say); the runner passes it only to an ``Assistant.ask`` that
+    takes an ``as_of`` keyword. ``ordered`` makes ``answers`` a timeline
+    rather than alternatives: every one must appear, in this order ("how did
+    the toll change" expects the figures oldest first).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +81,8 @@ class Case(BaseModel):
     answers: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     answerable: bool
+    as_of: date | None = None
+    ordered: bool = False
 
     @model_validator(mode="after")
     def _answerable_has_answers(self) -> Case:
@@ -81,6 +90,8 @@ class Case(BaseModel):
             raise ValueError("turns must not contain empty questions")
         if self.answerable and not self.answers:
             raise ValueError("an answerable case needs at least one accepted answer")
+        if self.ordered and len(self.answers) < 2:
+            raise ValueError("an ordered case needs at least two answers (the figures, oldest first)")
         return self
 
     @property
