@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from evals import run_evals
+from evals import print_report, run_evals
 from evals.dataset import SuiteError, load_suite
 from evals.dated import NO_AS_OF, accepts_as_of, contains_in_order
 
@@ -113,6 +114,16 @@ def test_an_ask_without_as_of_makes_dated_cases_not_applicable(suite: Path):
     assert result.metrics["unanswerable_refused"] is None
     assert result.metrics["answerable_answered"] == 1.0
     assert result.per_category["as_of"]["contains"] is None
+
+
+def test_the_printed_report_counts_the_cases_not_applicable(suite: Path):
+    report = run_evals([str(suite)], assistant_factory=OldAssistant, progress=False)
+    console = Console(record=True, width=200)
+    print_report(report, console)
+    text = console.export_text()
+    assert "cases not applicable" in text
+    assert f"story · hybrid + reader: 2 case(s) {NO_AS_OF}" in text
+    assert "every case passed" in text
 
 
 def test_an_ask_with_as_of_gets_the_day_as_a_date_string(suite: Path):
