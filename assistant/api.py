@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,40 +13,36 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.bm25_index import prime, tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
-from vectorstore.errors import TableDamaged
 from vectorstore.index import NewsIndex
-from vectorstore.loading import UNUSABLE_CHARS, load_paths
-from vectorstore.salvage import is_damage, salvage_table
-from vectorstore.write_lock import LOCK_NAME, WriteLock
+from vectorstore.loading import load_paths
 
 from .answerers.drafts import REFUSAL, AnswerContext, Draft
 from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
 from .answerers.generative import LLMAnswerer
+from .citations import checked_citations
+from .context.building import build_context, cites_what_is_asked, sentence_query_vector
 from .context.retrieval import Filters, IndexRetriever
-from .errors import ArticleNotFoundError, InvalidInputError, StoreError
+from .errors import ArticleNotFoundError, InvalidInputError
+from .inputs import article_filters, checked_article_id, checked_question
 from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
-from .language.question import content_words, statement_form
-from .language.terms import has_term
 from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
 from .reading.llm import backend_from_settings
 from .reading.reader import default_reader
 from .settings import Settings, load_settings
-from .store_errors import store_errors as translating_block
 from .store_errors import translating
 from .types import (
     Answer,
     Article,
     ArticleInfo,
     CheckReport,
-    Citation,
     IngestReport,
     Passage,
     Rejected,
     Step,
     TextDelta,
 )
+from .upkeep import salvage, table_damage
 
 __all__ = ["Assistant", "ask", "Progress"]
 
@@ -56,10 +51,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during long work."""
 
-_MAX_QUESTION = 2000
-# Share of a follow-up's (idf-weighted) terms the previous answer's articles
-# must hold for it to carry the previous subject.
-_ABOUT_PREVIOUS = 0.5
 
 
 class Assistant:
@@ -220,14 +211,14 @@ class Assistant:
 
     @translating
     def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(_check_id(article_id))
+        stored = self._open().table.get(checked_article_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return _full(stored)
 
     @translating
     def remove(self, article_id: str) -> None:
-        if not self._open().remove(_check_id(article_id)):
+        if not self._open().remove(checked_article_id(article_id)):
             raise ArticleNotFoundError(article_id)
 
     @translating
@@ -245,10 +236,15 @@ class Assistant:
         lock like an ingest, rolls back an ingest group left pending,
         deletes orphans and writes missing entries back from the table.
         """
-        damage = self._table_damage()
+        damage = table_damage(self._open, Path(self.settings.home))
         if damage and not repair:
             return CheckReport(consistent=False, problems=(damage,), repaired=(), remaining=(damage,), counts={})
-        salvaged = self._salvage(damage) if damage else ()
+        if damage:
+            self.close()
+            timeout = self.settings.write_lock_timeout_s
+            salvaged = salvage(damage, Path(self.settings.home), lock_timeout_s=timeout, reindex=self.reindex)
+        else:
+            salvaged = ()
         outcome = self._open().check(repair=repair)
         return CheckReport(
             consistent=outcome.consistent,
@@ -256,38 +252,6 @@ class Assistant:
             repaired=salvaged + outcome.repaired,
             remaining=outcome.after.problems(),
             counts=outcome.after.counts(),
-        )
-
-    def _table_damage(self) -> str | None:
-        """What is wrong with the article table's file, if anything (SQLite's quick check)."""
-        path = Path(self.settings.home) / "articles.sqlite3"
-        try:
-            found = self._open().table.damage()
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, TableDamaged):
-                raise
-            return str(exc.__cause__)
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
-                raise
-            found = [str(exc)]
-        if not found:
-            return None
-        return f"the article table {path} is damaged ({'; '.join(found[:3])})"
-
-    def _salvage(self, damage: str) -> tuple[str, ...]:
-        """The damaged article table replaced by what can still be read of it, and
-        every index rebuilt from that; the lines say what was done."""
-        self.close()
-        path = Path(self.settings.home) / "articles.sqlite3"
-        lock = WriteLock(Path(self.settings.home) / LOCK_NAME, timeout_s=self.settings.write_lock_timeout_s)
-        with translating_block(), lock.held():
-            report = salvage_table(path)
-        count = self.reindex()
-        return (
-            f"{damage}: kept it as {report.damaged_copy.name}, saved {len(report.recovered)} readable articles "
-            f"into a new table ({report.unreadable_rows} rows unreadable) and rebuilt every index from them "
-            f"({count} articles)",
         )
 
     # -- questions ----------------------------------------------------------------
@@ -302,8 +266,8 @@ class Assistant:
         until: str | dt.date | None = None,
     ) -> list[Passage]:
         """The ranked passages the answerer would see."""
-        question = _check_question(question)
-        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until), self._answerer_for(None))
+        question = checked_question(question)
+        context = self._context(question, top_k or self.settings.top_k, article_filters(outlet, since, until), self._answerer_for(None))
         return list(context.passages)
 
     def ask(
@@ -345,8 +309,8 @@ class Assistant:
         Input errors are raised before the first event.
         """
         t0 = time.perf_counter()
-        question = _check_question(question)
-        filters = _filters(outlet, since, until)
+        question = checked_question(question)
+        filters = article_filters(outlet, since, until)
         answerer = self._answerer_for(mode)
         return self._stream(question, history, top_k, filters, answerer, t0)
 
@@ -370,7 +334,7 @@ class Assistant:
                 yield event
         if draft is None:
             raise TypeError(f"answerer {answerer.name!r} gave no Draft")
-        citations = self._validate(draft)
+        citations = checked_citations(draft, self._open().table)
         refused = draft.refused or not citations
         timings = {"retrieve": (t1 - t0) * 1000, "rank": 0.0, "answer": 0.0, **draft.timings_ms}
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -400,26 +364,6 @@ class Assistant:
                 return rewritten
         return rewrite_follow_up(question, history, about_previous=self._about_previous)
 
-    def _about_previous(self, question: str, previous: Answer) -> bool:
-        """Whether the articles the previous answer cited speak of what ``question`` asks.
-
-        Half the question's idf-weighted terms must be in them; a refused
-        answer cited nothing, so it gives no reason to doubt the follow-up.
-        """
-        cited = {c.article_id for c in previous.citations}
-        if not cited:
-            return True
-        index = self._open()
-        terms = set(tokenize(" ".join(content_words(question))))
-        weights = {t: index.bm25.idf(t) for t in terms}
-        total = sum(weights.values())
-        if not total:
-            return True
-        texts = [stored.text for aid in cited if (stored := index.table.get(aid)) is not None]
-        present = set(tokenize(" ".join(texts)))
-        covered = sum(w for t, w in weights.items() if has_term(t, present))
-        return covered / total >= _ABOUT_PREVIOUS
-
     @property
     def modes(self) -> tuple[str, ...]:
         """The answer modes ``ask`` can use now, the default first."""
@@ -437,47 +381,13 @@ class Assistant:
         rerank = self.settings.rerank
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
-        index = self._open()
-        texts, outlets, published, hashes, credits = {}, {}, {}, {}, {}
-        for aid in dict.fromkeys(p.article_id for p in passages):
-            stored = index.table.get(aid)
-            if stored is not None:  # removed since retrieval
-                texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
-                hashes[aid] = stored.content_hash
-                credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
-        sentences = index.sentences_of(hashes)
-        # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
-        prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
-        context = AnswerContext(
-            question=question,
-            passages=[p for p in passages if p.article_id in texts],
-            query_vector=self._sentence_query_vector(question),
-            sentences=sentences,
-            texts=texts,
-            lexicon=index.bm25,
-            tokenize=tokenize,
-            outlets=outlets,
-            published=published,
-            credits=credits,
-            source_names=index.table.source_names(),
-            copies=index.copies_of(list(texts)),
-        )
-        context = replace(context, pool=context.passages)
+        context = build_context(self._open(), question, passages, sentence_query_vector(question, self._embed_query))
         if rerank:
             context = replace(context, passages=answerer.rerank(context, top_k))
         return context
 
-    def _sentence_query_vector(self, question: str) -> np.ndarray:
-        """The mean of the question's vector and its statement form's, for ranking sentences.
-
-        Measured on the dev split: answer sentences rank higher against the
-        mean than against the question alone (see the commit adding this).
-        """
-        statement = statement_form(question)
-        if statement == question:
-            return self._embed_query(question)
-        mean = self._embed_query(question) + self._embed_query(statement)
-        return mean / np.linalg.norm(mean)
+    def _about_previous(self, question: str, previous: Answer) -> bool:
+        return cites_what_is_asked(self._open(), question, previous, share=self.settings.followup_share)
 
     def _get_retriever(self) -> Retriever:
         if self._retriever is None:
@@ -493,36 +403,6 @@ class Assistant:
     def _embed_one(self, text: str) -> np.ndarray:
         return self._embedder.embed([text])[0]
 
-    def _validate(self, draft: Draft) -> tuple[Citation, ...]:
-        """Keep only citations whose quote is exactly the article's text at its offsets."""
-        index = self._open()
-        out: list[Citation] = []
-        for n, cited in enumerate(draft.citations, start=1):
-            stored = index.table.get(cited.article_id)
-            if stored is None or not (0 <= cited.start < cited.end <= len(stored.text)):
-                logger.warning("dropping citation [%d]: bad article or offsets", n)
-                continue
-            quote = stored.text[cited.start : cited.end]
-            if f"[{n}]" not in draft.text:
-                logger.warning("dropping citation [%d]: no marker in the answer", n)
-                continue
-            out.append(
-                Citation(
-                    n=n,
-                    article_id=stored.id,
-                    title=stored.title,
-                    outlet=stored.outlet,
-                    published=stored.published,
-                    source=stored.source,
-                    quote=quote,
-                    start=cited.start,
-                    end=cited.end,
-                    passage=cited.passage.text,
-                    score=round(float(cited.score), 4),
-                )
-            )
-        return tuple(out)
-
 
 def embedder_for(settings: Settings) -> MiniLMEmbedder:
     """The embedding model the settings name (``embed_backend``); cheap until first used."""
@@ -536,46 +416,6 @@ def _info(stored, cls: type = ArticleInfo):
 
 def _full(stored) -> Article:
     return _info(stored, Article)
-
-
-def _check_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("the question is empty")
-    if len(question) > _MAX_QUESTION:
-        raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {_MAX_QUESTION}")
-    # A lone surrogate can't be encoded for the model or the index, and a NUL
-    # cuts the text short in C code underneath: refuse them by name here.
-    if (m := UNUSABLE_CHARS.search(question)) is not None:
-        raise InvalidInputError(f"the question contains the character U+{ord(m.group()):04X}, which is not usable text")
-    return question.strip()
-
-
-def _check_id(article_id: str) -> str:
-    """An id no stored article can have (loading rejects them) is simply not found, without a lookup.
-
-    A lone surrogate would otherwise fail in SQLite's encoder with a traceback.
-    """
-    if not isinstance(article_id, str) or UNUSABLE_CHARS.search(article_id) is not None:
-        raise ArticleNotFoundError(article_id)
-    return article_id
-
-
-def _filters(outlet: str | None, since, until) -> Filters:
-    lo, hi = _as_ord(since, "since"), _as_ord(until, "until")
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidInputError("--since is after --until")
-    return Filters(outlet=outlet.strip().casefold() if outlet else None, since=lo, until=hi)
-
-
-def _as_ord(value, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInputError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 @functools.lru_cache(maxsize=1)
