@@ -5,8 +5,9 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
+from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import AnswerContext, Draft, DraftCitation
-from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
+from .answerers.extractive import ExtractiveAnswerer
 from .api import Assistant, Progress, ask, embedder_for
 from .context.retrieval import Filters
 from .conversation import Conversation

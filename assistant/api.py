@@ -17,8 +17,9 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
 
+from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import REFUSAL, AnswerContext, Draft
-from .answerers.extractive import ExtractiveAnswerer, ReaderPolicy
+from .answerers.extractive import ExtractiveAnswerer
 from .answerers.generative import LLMAnswerer
 from .citations import checked_citations
 from .context.building import build_context, cites_what_is_asked, sentence_query_vector

@@ -78,7 +78,7 @@ def test_a_demonym_matches_its_country():
 
 
 def test_a_two_part_question_answers_the_part_it_can_and_names_the_rest():
-    from assistant.answerers.extractive import split_parts
+    from assistant.language.parts import split_parts
 
     assert split_parts("Who runs the port, and when did the strike end?") == ["Who runs the port?", "when did the strike end?"]
     runs = "Harbour master Tom Reed runs the port for the city council."
@@ -186,7 +186,7 @@ def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
     ],
 )
 def test_two_named_subjects_are_two_questions(question, parts):
-    from assistant.answerers.extractive import split_parts
+    from assistant.language.parts import split_parts
 
     assert split_parts(question) == parts
 
