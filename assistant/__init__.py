@@ -31,6 +31,7 @@ from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
 from .reading.reader import Claim, LlamaReader, Verdicts
 from .settings import Settings, load_settings
 from .types import (
+    REFUSAL_KINDS,
     Answer,
     Article,
     ArticleInfo,
@@ -38,6 +39,7 @@ from .types import (
     Citation,
     IngestReport,
     Passage,
+    RefusalKind,
     Rejected,
     Step,
     TextDelta,
@@ -51,6 +53,8 @@ __all__ = [
     "ask",
     "Answer",
     "Citation",
+    "REFUSAL_KINDS",
+    "RefusalKind",
     "Step",
     "TextDelta",
     "Passage",

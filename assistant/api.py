@@ -16,6 +16,7 @@ import numpy as np
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
+from vectorstore.text import chunk_spans
 
 from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import REFUSAL, AnswerContext, Draft
@@ -211,6 +212,34 @@ class Assistant:
         return [_info(a) for a in self._open().table.all()]
 
     @translating
+    def counts(self) -> dict[str, int]:
+        """How much the archive holds: ``articles`` and their ``chunks`` (as the article table records them)."""
+        table = self._open().table
+        return {"articles": table.count(), "chunks": table.chunk_count()}
+
+    @translating
+    def stored_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every stored chunk's and sentence's text with the vector ingest gave it (for a cache to reuse)."""
+        index = self._open()
+        texts: dict[str, str | None] = {}
+        for article_id, start, end, vector in index.chroma.vectors():
+            if article_id not in texts:
+                stored = index.table.get(article_id)
+                texts[article_id] = stored.text if stored is not None else None
+            if (text := texts[article_id]) is not None:
+                yield text[start:end], vector
+
+    def chunk_plan(self, paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
+        """What ingesting ``paths`` would make, without storing anything: per article id, its
+        chunk count and token count under these settings (loading errors are left out)."""
+        count = self._embedder.count_tokens
+        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
+        return {
+            a.id: (len(chunk_spans(a.text, size=size, overlap=overlap, count_tokens=count)), count(a.text))
+            for a in load_paths(list(paths)).articles
+        }
+
+    @translating
     def article(self, article_id: str) -> Article:
         stored = self._open().table.get(checked_article_id(article_id))
         if stored is None:
@@ -349,6 +378,8 @@ class Assistant:
             answerer=draft.answerer or answerer.name,
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
+            refusal=(draft.refusal or "unchecked") if refused else None,
+            dropped=draft.dropped,
         )
 
     def _rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str:

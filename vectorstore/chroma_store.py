@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,6 +216,14 @@ class ChromaStore:
     def ids(self) -> tuple[list[str], list[str]]:
         """(chunk ids, sentence ids): every id each collection holds, read in pages (for checks)."""
         return _all_ids(self._chunks), _all_ids(self._sentences)
+
+    def vectors(self, *, page: int = 5000) -> Iterator[tuple[str, int, int, np.ndarray]]:
+        """Every chunk's and sentence's (article id, start, end, vector), read in pages."""
+        for collection in (self._chunks, self._sentences):
+            for offset in range(0, _guarded(collection.count)(), page):
+                got = _guarded(collection.get)(include=["metadatas", "embeddings"], limit=page, offset=offset)
+                for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                    yield meta["article_id"], int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32)
 
     @_guarded
     def delete_ids(self, *, chunk_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:

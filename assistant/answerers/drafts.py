@@ -15,9 +15,11 @@ from typing import Protocol
 
 import numpy as np
 
-from ..types import Passage, Step, TextDelta
+from ..types import Passage, RefusalKind, Step, TextDelta
 
-__all__ = ["REFUSAL", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
+__all__ = [
+    "refusal",
+    "REFUSAL", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
 
 
 class Lexicon(Protocol):
@@ -81,6 +83,8 @@ class Draft:
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     answerer: str | None = None  # what produced it when not the answerer itself (a fallback)
+    refusal: RefusalKind | None = None  # why it is refused, when it is
+    dropped: int = 0  # sentences an LLM wrote that the check left out as unsupported
 
 
 Event = Step | TextDelta | Draft
@@ -97,3 +101,9 @@ def drain(events: Iterable[Event]) -> Draft:
 
 
 REFUSAL = "The articles don't answer this question."
+
+
+
+def refusal(kind: RefusalKind, notice: str | None) -> Draft:
+    """A refusal draft: the refusal sentence, no citations, its kind and its notice."""
+    return Draft(REFUSAL, (), True, notice, refusal=kind)

@@ -21,7 +21,7 @@ from ..ports import Reader
 from ..reading.reader import Claim
 from ..types import Passage, Step
 from .choosing import ReaderPolicy, Reading, judge_question, states_kind
-from .drafts import REFUSAL, AnswerContext, Draft, drain
+from .drafts import AnswerContext, Draft, drain, refusal
 from .evidence import about_named, overlaps, quote_of, said_before, same_report, source_line
 from .rendering import KIND_WORD, NOTHING_MORE, leads, merge_parts, none_states_it, render
 
@@ -39,7 +39,7 @@ class _RankedPart:
     context: AnswerContext  # the question's context, asked this part
     ranked: list[Candidate] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # names no article holds
-    refusal: str | None = None
+    refused: Draft | None = None  # refused before reading, and why
 
 
 class ExtractiveAnswerer:
@@ -122,14 +122,14 @@ class ExtractiveAnswerer:
             if context.already_cited and ranked:
                 ranked = [c for c in ranked if not said_before(c, context.already_cited)]
                 if not ranked:
-                    ranked_parts.append(_RankedPart(info, sub, refusal=NOTHING_MORE))
+                    ranked_parts.append(_RankedPart(info, sub, refused=refusal("nothing_more", NOTHING_MORE)))
                     continue
             if self._grounded and not missing:
                 grounded = about_named(ranked, info, sub, article_terms)
                 if ranked and not grounded:
                     names = " or ".join(info.names)
-                    refusal = f"No retrieved passage that mentions {names} answers this."
-                    ranked_parts.append(_RankedPart(info, sub, refusal=refusal))
+                    why = f"No retrieved passage that mentions {names} answers this."
+                    ranked_parts.append(_RankedPart(info, sub, refused=refusal("not_grounded", why)))
                     continue
                 ranked = grounded
             ranked_parts.append(_RankedPart(info, sub, ranked, missing))
@@ -137,9 +137,9 @@ class ExtractiveAnswerer:
         deadline = t1 + self._policy.budget_ms / 1000
         drafts, read_ms = [], 0.0
         for part in ranked_parts:
-            info, sub, ranked, missing, refusal = part.info, part.context, part.ranked, part.missing, part.refusal
-            if refusal:
-                drafts.append(Draft(REFUSAL, (), True, refusal))
+            info, sub, ranked, missing = part.info, part.context, part.ranked, part.missing
+            if part.refused:
+                drafts.append(part.refused)
                 continue
             early = self._refusal_before_reading(ranked, missing, reading=self._reads)
             if early:
@@ -285,7 +285,7 @@ class ExtractiveAnswerer:
                 return render(info, picks, accepted, context, max_chars=self._max_chars)
             unread = [c for c, p in zip(reading.pool, reading.scores, strict=True) if p is None]
             if not unread or reading.settled:
-                return Draft(REFUSAL, (), True, none_states_it(info, reading, context))
+                return refusal("not_stated", none_states_it(info, reading, context))
             # Out of time: the ranker's order stands for what was not read.
             ranked = [c for c in ranked if not any(c is r for r, p in zip(reading.pool, reading.scores, strict=True) if p is not None)]
             fallback = "The reading model ran out of time; this answer is the ranker's choice."
@@ -307,12 +307,12 @@ class ExtractiveAnswerer:
         if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
-            return Draft(REFUSAL, (), True, f"The articles never mention {' or '.join(missing)}.")
+            return refusal("unknown_name", f"The articles never mention {' or '.join(missing)}.")
         if not ranked:
-            return Draft(REFUSAL, (), True, "The articles are not about this.")
+            return refusal("off_topic", "The articles are not about this.")
         if not reading and max(c.semantic for c in ranked) < self._min_similarity:
             # Shared words alone ("bake" in a name) don't make a sentence about the question.
-            return Draft(REFUSAL, (), True, "The articles are not about this.")
+            return refusal("off_topic", "The articles are not about this.")
         return None
 
     @property
@@ -321,9 +321,9 @@ class ExtractiveAnswerer:
 
     def _compose_by_rules(self, info: QuestionInfo, ranked: list[Candidate], context: AnswerContext) -> Draft:
         if not ranked:
-            return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
+            return refusal("off_topic", "No passage in the articles is close enough to the question.")
         if ranked[0].score < self._min_score:
-            return Draft(REFUSAL, (), True, "No passage in the articles is close enough to the question.")
+            return refusal("off_topic", "No passage in the articles is close enough to the question.")
         typed_only = self._require_type and info.kind in KIND_WORD and not info.wants_list
         need = 1.0 if info.kind == "count" and info.counted else 0.5
         if typed_only:
@@ -332,10 +332,8 @@ class ExtractiveAnswerer:
             close = [c for c in ranked[:5] if c.score >= ranked[0].score * 0.85]
             typed = [c for c in close if c.typed >= need]
             if not typed:
-                return Draft(
-                    REFUSAL, (), True,
-                    f"The articles discuss this but give no {KIND_WORD[info.kind]} that answers it.",
-                )  # fmt: skip
+                why = f"The articles discuss this but give no {KIND_WORD[info.kind]} that answers it."
+                return refusal("no_such_kind", why)
             ranked = [typed[0]] + [c for c in ranked if c is not typed[0]]
         # A list gathers up to three sentences; any other question takes a
         # second, different sentence when it scores nearly as well: with no

@@ -157,10 +157,9 @@ class LLMAnswerer:
             else:
                 dropped += 1
         if not kept:
-            why = "cited only passages it was not given" if invented and all(
-                all(not 1 <= n <= len(base.citations) for n in numbers) for _, numbers in claims
-            ) else "wrote nothing the passages support"
-            return self._fallback(base, f"The LLM {why}", t0)
+            if invented and all(all(not 1 <= n <= len(base.citations) for n in numbers) for _, numbers in claims):
+                return self._fallback(base, "The LLM cited only passages it was not given", t0)
+            return replace(self._fallback(base, "The LLM wrote nothing the passages support", t0), dropped=dropped)
         order: list[int] = []  # citations renumbered in order of first use
         for _, numbers in kept:
             order += [n for n in numbers if n not in order]
@@ -179,6 +178,7 @@ class LLMAnswerer:
             " ".join(notices) or None,
             timings,
             answerer=self.name,
+            dropped=dropped,
         )
 
     def _supported(self, sentence: str, cited: list[DraftCitation], context: AnswerContext) -> bool:

@@ -14,7 +14,7 @@ from ..context.ranking import Candidate, is_body_sentence
 from ..language.question import QuestionInfo
 from ..language.terms import count_figure
 from .choosing import Reading
-from .drafts import REFUSAL, AnswerContext, Draft, DraftCitation
+from .drafts import AnswerContext, Draft, DraftCitation, refusal
 from .evidence import (
     copies_of,
     figures_in,
@@ -94,9 +94,9 @@ def leads(context: AnswerContext) -> Draft:
         if len(picks) == _MOST_LEADS:
             break
     if not picks and context.already_cited:
-        return Draft(REFUSAL, (), True, NOTHING_MORE)
+        return refusal("nothing_more", NOTHING_MORE)
     if not picks:
-        return Draft(REFUSAL, (), True, "No retrieved passage holds an article's opening; ask about a subject.")
+        return refusal("no_opening", "No retrieved passage holds an article's opening; ask about a subject.")
     text = " ".join(f"{context.texts[c.article_id][c.start : c.end]} [{i}]" for i, c in enumerate(picks, 1))
     notice = f"The opening sentence of {'each article' if len(picks) > 1 else 'the article'} most related to the question; ask about a subject for more."
     return Draft(text, tuple(picks), False, notice)
@@ -117,7 +117,8 @@ def merge_parts(parts: list[str], drafts: list[Draft]) -> Draft:
         if draft.notice:
             notices.append(draft.notice.rstrip("."))
     if not citations:
-        return Draft(REFUSAL, (), True, "; ".join(n for d in drafts if (n := d.notice)) or None)
+        kind = next(d.refusal for d in drafts if d.refusal)
+        return refusal(kind, "; ".join(n for d in drafts if (n := d.notice)) or None)
     return Draft(" ".join(texts), tuple(citations), False, ". ".join(notices) + "." if notices else None)
 
 def none_states_it(info: QuestionInfo, reading: Reading, context: AnswerContext) -> str:

@@ -133,3 +133,22 @@ def test_the_mode_picker_shows_only_when_there_is_a_choice(fake_assistant):
     fake_assistant.modes = ("reader", "extractive", "llm")
     radio = mode_radio(build_app(fake_assistant))["props"]
     assert radio["visible"] is True and radio["value"] == "reader"
+
+
+def test_the_fake_assistant_offers_only_what_the_real_one_does(fake_assistant):
+    """Each public method of the fake exists on ``Assistant`` and takes the same named parameters."""
+    import inspect
+
+    from assistant import Assistant
+
+    fake = type(fake_assistant)
+    methods = [n for n, v in vars(fake).items() if callable(v) and not n.startswith("_")]
+    assert {"ask", "ask_stream", "articles", "ingest"} <= set(methods)
+    for name in methods:
+        real = getattr(Assistant, name, None)
+        assert callable(real), f"Assistant has no {name}"
+        ours = [p for p in inspect.signature(getattr(fake, name)).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        theirs = inspect.signature(real).parameters
+        for p in ours:
+            assert p.name in theirs and theirs[p.name].kind == p.kind, f"{name}({p.name}) differs from Assistant's"
+    assert set(fake.modes) <= {"extractive", "reader", "llm"}
