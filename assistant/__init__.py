@@ -5,9 +5,13 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
-from .answerer import AnswerContext, Answerer, Draft, DraftCitation
-from .answering import ExtractiveAnswerer, ReaderPolicy
+from .answerers.choosing import ReaderPolicy
+from .answerers.drafts import AnswerContext, Draft, DraftCitation
+from .answerers.extractive import ExtractiveAnswerer
+from .answerers.timeline import asks_change, asks_latest, format_timeline
 from .api import Assistant, Progress, ask, embedder_for
+from .context.retrieval import Filters
+from .conversation import Conversation
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -20,15 +24,16 @@ from .errors import (
     StoreError,
     UserError,
 )
-from .examples import example_questions, examples_from_store
 from .export import conversation_markdown
 from .feedback import FEEDBACK_KINDS, FeedbackLog
+from .inputs import check_as_of
+from .language.examples import example_questions, examples_from_store
 from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
-from .reader import Claim, LlamaReader, Reader, Verdicts
-from .retrieval import Filters, Retriever
+from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
+from .reading.reader import Claim, LlamaReader, Verdicts
 from .settings import Settings, load_settings
-from .timeline import asks_change, asks_latest, check_as_of, format_timeline
 from .types import (
+    REFUSAL_KINDS,
     Answer,
     Article,
     ArticleInfo,
@@ -37,6 +42,7 @@ from .types import (
     DatedFigure,
     IngestReport,
     Passage,
+    RefusalKind,
     Rejected,
     Step,
     TextDelta,
@@ -46,9 +52,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assistant",
+    "Conversation",
     "ask",
     "Answer",
     "Citation",
+    "REFUSAL_KINDS",
+    "RefusalKind",
     "DatedFigure",
     "asks_change",
     "asks_latest",
@@ -66,6 +75,9 @@ __all__ = [
     "load_settings",
     "Progress",
     "Retriever",
+    "Store",
+    "LLMBackend",
+    "TextGenerator",
     "Embedder",
     "MiniLMEmbedder",
     "embedder_for",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,40 +13,39 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.bm25_index import prime, tokenize
 from vectorstore.embedding import Embedder, MiniLMEmbedder
-from vectorstore.errors import TableDamaged
 from vectorstore.index import NewsIndex
-from vectorstore.loading import UNUSABLE_CHARS, load_paths
-from vectorstore.salvage import is_damage, salvage_table
-from vectorstore.write_lock import LOCK_NAME, WriteLock
+from vectorstore.loading import load_paths
+from vectorstore.text import chunk_spans
 
-from .answer_types import has_term
-from .answerer import REFUSAL, AnswerContext, Answerer, Draft
-from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
-from .errors import ArticleNotFoundError, InvalidInputError, StoreError
-from .generative import LLMAnswerer
-from .llm import LLMBackend, backend_from_settings
-from .question import content_words, statement_form
-from .reader import Reader, TextGenerator, default_reader
-from .retrieval import Filters, IndexRetriever, Retriever
+from .answerers.choosing import ReaderPolicy
+from .answerers.drafts import REFUSAL, AnswerContext, Draft
+from .answerers.extractive import ExtractiveAnswerer
+from .answerers.generative import LLMAnswerer
+from .answerers.timeline import kept_timeline
+from .citations import checked_citations
+from .context.building import build_context, cites_what_is_asked, sentence_query_vector
+from .context.retrieval import Filters, IndexRetriever
+from .errors import ArticleNotFoundError, InvalidInputError
+from .inputs import article_filters, checked_article_id, checked_question, until_as_of
+from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
+from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
+from .reading.llm import backend_from_settings
+from .reading.reader import default_reader
 from .settings import Settings, load_settings
-from .store_errors import store_errors as translating_block
 from .store_errors import translating
-from .timeline import kept_timeline, until_as_of
 from .types import (
     Answer,
     Article,
     ArticleInfo,
     CheckReport,
-    Citation,
     IngestReport,
     Passage,
     Rejected,
     Step,
     TextDelta,
 )
+from .upkeep import salvage, table_damage
 
 __all__ = ["Assistant", "ask", "Progress"]
 
@@ -56,10 +54,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during long work."""
 
-_MAX_QUESTION = 2000
-# Share of a follow-up's (idf-weighted) terms the previous answer's articles
-# must hold for it to carry the previous subject.
-_ABOUT_PREVIOUS = 0.5
 
 
 class Assistant:
@@ -93,7 +87,6 @@ class Assistant:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
             self._answerers = self._default_answerers(reader)
-        self._answerer = next(iter(self._answerers.values()))
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
@@ -148,10 +141,8 @@ class Assistant:
         self._open()
         self._embedder.warm_up()
         for answerer in self._answerers.values():
-            answerer_warm_up = getattr(answerer, "warm_up", None)  # optional, as for Haystack components
-            if answerer_warm_up is not None:
-                answerer_warm_up()
-        self._context("warm up", 1, Filters())
+            answerer.warm_up()
+        self._context("warm up", 1, Filters(), self._answerer_for(None))
 
     def close(self) -> None:
         if self._index is not None:
@@ -222,15 +213,43 @@ class Assistant:
         return [_info(a) for a in self._open().table.all()]
 
     @translating
+    def counts(self) -> dict[str, int]:
+        """How much the archive holds: ``articles`` and their ``chunks`` (as the article table records them)."""
+        table = self._open().table
+        return {"articles": table.count(), "chunks": table.chunk_count()}
+
+    @translating
+    def stored_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every stored chunk's and sentence's text with the vector ingest gave it (for a cache to reuse)."""
+        index = self._open()
+        texts: dict[str, str | None] = {}
+        for article_id, start, end, vector in index.chroma.vectors():
+            if article_id not in texts:
+                stored = index.table.get(article_id)
+                texts[article_id] = stored.text if stored is not None else None
+            if (text := texts[article_id]) is not None:
+                yield text[start:end], vector
+
+    def chunk_plan(self, paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
+        """What ingesting ``paths`` would make, without storing anything: per article id, its
+        chunk count and token count under these settings (loading errors are left out)."""
+        count = self._embedder.count_tokens
+        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
+        return {
+            a.id: (len(chunk_spans(a.text, size=size, overlap=overlap, count_tokens=count)), count(a.text))
+            for a in load_paths(list(paths)).articles
+        }
+
+    @translating
     def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(_check_id(article_id))
+        stored = self._open().table.get(checked_article_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return _full(stored)
 
     @translating
     def remove(self, article_id: str) -> None:
-        if not self._open().remove(_check_id(article_id)):
+        if not self._open().remove(checked_article_id(article_id)):
             raise ArticleNotFoundError(article_id)
 
     @translating
@@ -248,10 +267,15 @@ class Assistant:
         lock like an ingest, rolls back an ingest group left pending,
         deletes orphans and writes missing entries back from the table.
         """
-        damage = self._table_damage()
+        damage = table_damage(self._open, Path(self.settings.home))
         if damage and not repair:
             return CheckReport(consistent=False, problems=(damage,), repaired=(), remaining=(damage,), counts={})
-        salvaged = self._salvage(damage) if damage else ()
+        if damage:
+            self.close()
+            timeout = self.settings.write_lock_timeout_s
+            salvaged = salvage(damage, Path(self.settings.home), lock_timeout_s=timeout, reindex=self.reindex)
+        else:
+            salvaged = ()
         outcome = self._open().check(repair=repair)
         return CheckReport(
             consistent=outcome.consistent,
@@ -259,38 +283,6 @@ class Assistant:
             repaired=salvaged + outcome.repaired,
             remaining=outcome.after.problems(),
             counts=outcome.after.counts(),
-        )
-
-    def _table_damage(self) -> str | None:
-        """What is wrong with the article table's file, if anything (SQLite's quick check)."""
-        path = Path(self.settings.home) / "articles.sqlite3"
-        try:
-            found = self._open().table.damage()
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, TableDamaged):
-                raise
-            return str(exc.__cause__)
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
-                raise
-            found = [str(exc)]
-        if not found:
-            return None
-        return f"the article table {path} is damaged ({'; '.join(found[:3])})"
-
-    def _salvage(self, damage: str) -> tuple[str, ...]:
-        """The damaged article table replaced by what can still be read of it, and
-        every index rebuilt from that; the lines say what was done."""
-        self.close()
-        path = Path(self.settings.home) / "articles.sqlite3"
-        lock = WriteLock(Path(self.settings.home) / LOCK_NAME, timeout_s=self.settings.write_lock_timeout_s)
-        with translating_block(), lock.held():
-            report = salvage_table(path)
-        count = self.reindex()
-        return (
-            f"{damage}: kept it as {report.damaged_copy.name}, saved {len(report.recovered)} readable articles "
-            f"into a new table ({report.unreadable_rows} rows unreadable) and rebuilt every index from them "
-            f"({count} articles)",
         )
 
     # -- questions ----------------------------------------------------------------
@@ -305,8 +297,8 @@ class Assistant:
         until: str | dt.date | None = None,
     ) -> list[Passage]:
         """The ranked passages the answerer would see."""
-        question = _check_question(question)
-        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+        question = checked_question(question)
+        context = self._context(question, top_k or self.settings.top_k, article_filters(outlet, since, until), self._answerer_for(None))
         return list(context.passages)
 
     def ask(
@@ -352,8 +344,8 @@ class Assistant:
         Input errors are raised before the first event.
         """
         t0 = time.perf_counter()
-        question = _check_question(question)
-        filters = _filters(outlet, since, until_as_of(until, as_of))  # as of a date: timeline.py
+        question = checked_question(question)
+        filters = article_filters(outlet, since, until_as_of(until, as_of))  # as of a date: inputs.py
         answerer = self._answerer_for(mode)
         return self._stream(question, history, top_k, filters, answerer, t0)
 
@@ -361,7 +353,7 @@ class Assistant:
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
         rewritten = self._rewrite(question, history)
-        context = self._context(rewritten, top_k or self.settings.top_k, filters)
+        context = self._context(rewritten, top_k or self.settings.top_k, filters, answerer)
         if history and asks_for_more(question):
             said = {
                 (c.article_id, c.start, c.end) for _, before in history if before.rewritten_question == rewritten
@@ -369,16 +361,15 @@ class Assistant:
             }  # fmt: skip
             context = replace(context, already_cited=frozenset(said))
         t1 = time.perf_counter()
-        stream = getattr(answerer, "answer_stream", None)
         draft = None
-        for event in stream(context) if stream is not None else (answerer.answer(context),):
+        for event in answerer.answer_stream(context):
             if isinstance(event, Draft):
                 draft = event
             else:
                 yield event
         if draft is None:
             raise TypeError(f"answerer {answerer.name!r} gave no Draft")
-        citations = self._validate(draft)
+        citations = checked_citations(draft, self._open().table)
         refused = draft.refused or not citations
         timings = {"retrieve": (t1 - t0) * 1000, "rank": 0.0, "answer": 0.0, **draft.timings_ms}
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -392,7 +383,9 @@ class Assistant:
             answerer=draft.answerer or answerer.name,
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
-            # Time-aware answers (timeline.py): only entries whose citation survived validation.
+            refusal=(draft.refusal or "unchecked") if refused else None,
+            dropped=draft.dropped,
+            # Time-aware answers (answerers/timeline.py): only entries whose citation survived the check.
             timeline=kept_timeline(draft.timeline, {c.n for c in citations}) if not refused else (),
         )
 
@@ -410,26 +403,6 @@ class Assistant:
                 return rewritten
         return rewrite_follow_up(question, history, about_previous=self._about_previous)
 
-    def _about_previous(self, question: str, previous: Answer) -> bool:
-        """Whether the articles the previous answer cited speak of what ``question`` asks.
-
-        Half the question's idf-weighted terms must be in them; a refused
-        answer cited nothing, so it gives no reason to doubt the follow-up.
-        """
-        cited = {c.article_id for c in previous.citations}
-        if not cited:
-            return True
-        index = self._open()
-        terms = set(tokenize(" ".join(content_words(question))))
-        weights = {t: index.bm25.idf(t) for t in terms}
-        total = sum(weights.values())
-        if not total:
-            return True
-        texts = [stored.text for aid in cited if (stored := index.table.get(aid)) is not None]
-        present = set(tokenize(" ".join(texts)))
-        covered = sum(w for t, w in weights.items() if has_term(t, present))
-        return covered / total >= _ABOUT_PREVIOUS
-
     @property
     def modes(self) -> tuple[str, ...]:
         """The answer modes ``ask`` can use now, the default first."""
@@ -442,52 +415,18 @@ class Assistant:
             raise InvalidInputError(f"unknown answer mode {mode!r}; this assistant has {', '.join(self._answerers)}")
         return self._answerers[mode]
 
-    def _context(self, question: str, top_k: int, filters: Filters) -> AnswerContext:
-        """Retrieve, then (with ``rerank``) reorder the candidates by their best sentence."""
-        rerank = self.settings.rerank and hasattr(self._answerer, "rerank")
+    def _context(self, question: str, top_k: int, filters: Filters, answerer: Answerer) -> AnswerContext:
+        """Retrieve, then (with ``rerank``) let the answerer reorder the candidates by what it would quote."""
+        rerank = self.settings.rerank
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
-        index = self._open()
-        texts, outlets, published, hashes, credits = {}, {}, {}, {}, {}
-        for aid in dict.fromkeys(p.article_id for p in passages):
-            stored = index.table.get(aid)
-            if stored is not None:  # removed since retrieval
-                texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
-                hashes[aid] = stored.content_hash
-                credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
-        sentences = index.sentences_of(hashes)
-        # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
-        prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
-        context = AnswerContext(
-            question=question,
-            passages=[p for p in passages if p.article_id in texts],
-            query_vector=self._sentence_query_vector(question),
-            sentences=sentences,
-            texts=texts,
-            lexicon=index.bm25,
-            tokenize=tokenize,
-            outlets=outlets,
-            published=published,
-            credits=credits,
-            source_names=index.table.source_names(),
-            copies=index.copies_of(list(texts)),
-        )
-        context = replace(context, pool=context.passages)
+        context = build_context(self._open(), question, passages, sentence_query_vector(question, self._embed_query))
         if rerank:
-            context = replace(context, passages=self._answerer.rerank(context, top_k))
+            context = replace(context, passages=answerer.rerank(context, top_k))
         return context
 
-    def _sentence_query_vector(self, question: str) -> np.ndarray:
-        """The mean of the question's vector and its statement form's, for ranking sentences.
-
-        Measured on the dev split: answer sentences rank higher against the
-        mean than against the question alone (see the commit adding this).
-        """
-        statement = statement_form(question)
-        if statement == question:
-            return self._embed_query(question)
-        mean = self._embed_query(question) + self._embed_query(statement)
-        return mean / np.linalg.norm(mean)
+    def _about_previous(self, question: str, previous: Answer) -> bool:
+        return cites_what_is_asked(self._open(), question, previous, share=self.settings.followup_share)
 
     def _get_retriever(self) -> Retriever:
         if self._retriever is None:
@@ -503,36 +442,6 @@ class Assistant:
     def _embed_one(self, text: str) -> np.ndarray:
         return self._embedder.embed([text])[0]
 
-    def _validate(self, draft: Draft) -> tuple[Citation, ...]:
-        """Keep only citations whose quote is exactly the article's text at its offsets."""
-        index = self._open()
-        out: list[Citation] = []
-        for n, cited in enumerate(draft.citations, start=1):
-            stored = index.table.get(cited.article_id)
-            if stored is None or not (0 <= cited.start < cited.end <= len(stored.text)):
-                logger.warning("dropping citation [%d]: bad article or offsets", n)
-                continue
-            quote = stored.text[cited.start : cited.end]
-            if f"[{n}]" not in draft.text:
-                logger.warning("dropping citation [%d]: no marker in the answer", n)
-                continue
-            out.append(
-                Citation(
-                    n=n,
-                    article_id=stored.id,
-                    title=stored.title,
-                    outlet=stored.outlet,
-                    published=stored.published,
-                    source=stored.source,
-                    quote=quote,
-                    start=cited.start,
-                    end=cited.end,
-                    passage=cited.passage.text,
-                    score=round(float(cited.score), 4),
-                )
-            )
-        return tuple(out)
-
 
 def embedder_for(settings: Settings) -> MiniLMEmbedder:
     """The embedding model the settings name (``embed_backend``); cheap until first used."""
@@ -546,46 +455,6 @@ def _info(stored, cls: type = ArticleInfo):
 
 def _full(stored) -> Article:
     return _info(stored, Article)
-
-
-def _check_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("the question is empty")
-    if len(question) > _MAX_QUESTION:
-        raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {_MAX_QUESTION}")
-    # A lone surrogate can't be encoded for the model or the index, and a NUL
-    # cuts the text short in C code underneath: refuse them by name here.
-    if (m := UNUSABLE_CHARS.search(question)) is not None:
-        raise InvalidInputError(f"the question contains the character U+{ord(m.group()):04X}, which is not usable text")
-    return question.strip()
-
-
-def _check_id(article_id: str) -> str:
-    """An id no stored article can have (loading rejects them) is simply not found, without a lookup.
-
-    A lone surrogate would otherwise fail in SQLite's encoder with a traceback.
-    """
-    if not isinstance(article_id, str) or UNUSABLE_CHARS.search(article_id) is not None:
-        raise ArticleNotFoundError(article_id)
-    return article_id
-
-
-def _filters(outlet: str | None, since, until) -> Filters:
-    lo, hi = _as_ord(since, "since"), _as_ord(until, "until")
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidInputError("--since is after --until")
-    return Filters(outlet=outlet.strip().casefold() if outlet else None, since=lo, until=hi)
-
-
-def _as_ord(value, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInputError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 @functools.lru_cache(maxsize=1)

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         "model",
         description="Who rewrites follow-ups: model (the LLM if set, else the reading model when on; rules as fallback) or rules.",
     )
+    followup_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of a follow-up's idf-weighted terms the previous answer's articles must hold for the rules to carry its subject on.",
+    )
     model_cache: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("news-assistant")) / "models",
         description="Per-user folder where packaged models are assembled, shared by every store.",

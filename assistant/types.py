@@ -7,7 +7,7 @@ changed behind the citations that were validated for it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import InvalidInputError
 
@@ -15,6 +15,8 @@ __all__ = [
     "Citation",
     "DatedFigure",
     "Answer",
+    "REFUSAL_KINDS",
+    "RefusalKind",
     "Passage",
     "ArticleInfo",
     "Article",
@@ -63,6 +65,23 @@ class Citation:
         return cls(**_fields_of(cls, data, "citation"))
 
 
+RefusalKind = Literal[
+    "unknown_name", "off_topic", "not_grounded", "no_such_kind", "not_stated", "nothing_more", "no_opening", "unchecked"
+]
+"""Why an answer is refused (``Answer.refusal``):
+
+* ``unknown_name``: the question names something no article's words, outlet or agency hold;
+* ``off_topic``: no sentence comes near the question (or none scores enough to quote);
+* ``not_grounded``: no retrieved passage from an article naming what the question names answers it;
+* ``no_such_kind``: the articles discuss it, but no close sentence holds the figure, date or name asked for;
+* ``not_stated``: the reading model read the closest sentences and none states the answer;
+* ``nothing_more``: "What else?" when the answers above said all there is;
+* ``no_opening``: a request for a summary with no article's opening among the passages;
+* ``unchecked``: every citation the answerer gave failed the check in code.
+"""
+REFUSAL_KINDS: tuple[str, ...] = get_args(RefusalKind)
+
+
 @dataclass(frozen=True, slots=True)
 class DatedFigure:
     """One report's figure in a developing story (``Answer.timeline``).
@@ -103,15 +122,20 @@ class Answer:
         text: the answer with ``[n]`` markers, or a refusal sentence.
         citations: the evidence, one per marker; empty when refused.
         refused: True when the articles don't answer the question.
-        answerer: which answerer produced it (``"extractive"``).
+        answerer: which answerer produced it: ``"reader"`` (sentences the
+            reading model chose), ``"extractive"`` (the ranker's choice, reader
+            off or unavailable) or ``"llm"`` (an LLM's words over the chosen
+            sentences).
         notice: an extra remark for the reader (why it refused, a
             disagreement between outlets, a missing part), or None.
         timings_ms: milliseconds per stage: ``retrieve``, ``rank``,
-            ``answer``, ``total``.
+            ``answer``, ``total`` (and ``read``, ``write`` when they ran).
+        refusal: why it is refused, one of ``REFUSAL_KINDS`` (None when it answers).
+        dropped: sentences an LLM wrote that the check left out as unsupported.
         timeline: when reports of different dates give different figures
             for what a "how many" (or "how did X change") question asks,
             each report's ``DatedFigure``, oldest first, each cited; empty
-            otherwise (see ``assistant/timeline.py``).
+            otherwise (see ``assistant/answerers/timeline.py``).
     """
 
     question: str
@@ -122,6 +146,8 @@ class Answer:
     answerer: str
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    refusal: RefusalKind | None = None
+    dropped: int = 0
     timeline: tuple[DatedFigure, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,17 +160,21 @@ class Answer:
             "answerer": self.answerer,
             "notice": self.notice,
             "timings_ms": dict(self.timings_ms),
+            "refusal": self.refusal,
+            "dropped": self.dropped,
             "timeline": [f.to_dict() for f in self.timeline],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
         """The inverse of ``to_dict`` (e.g. an answer a client sends back as conversation history)."""
-        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms", "timeline"))
+        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms", "refusal", "dropped", "timeline"))
         citations = fields_.get("citations")
         if not isinstance(citations, (list, tuple)):
             raise InvalidInputError("answer field 'citations' must be a list")
         fields_["citations"] = tuple(Citation.from_dict(c) for c in citations)
+        if fields_.get("refusal") not in (None, *REFUSAL_KINDS):
+            raise InvalidInputError(f"answer field 'refusal' must be one of {', '.join(REFUSAL_KINDS)} or null")
         timeline = fields_.get("timeline", ())
         if not isinstance(timeline, (list, tuple)):
             raise InvalidInputError("answer field 'timeline' must be a list")

@@ -269,17 +269,11 @@ def _config_result(config: EvalConfig, results: Sequence[QueryResult]) -> Retrie
     )
 
 
-def _chunk_count(home: Path) -> int | None:
+def _chunk_count(assistant: Any) -> int | None:
     try:
-        from vectorstore.articles import ArticleTable
-
-        table = ArticleTable(home / "articles.sqlite3")
-        try:
-            return table.chunk_count()
-        finally:
-            table.close()
+        return assistant.counts()["chunks"]
     except Exception:  # a count for the report only; a store of another layout has none
-        logger.debug("no chunk count for %s", home, exc_info=True)
+        logger.debug("no chunk count", exc_info=True)
         return None
 
 
@@ -344,7 +338,11 @@ def run_retrieval(
                 assistant.close()
             results.append(_config_result(config, rows))
             logger.info("retrieval %s, %s: %s", name, config.name, results[-1].metrics)
-        n_chunks = _chunk_count(store)
+        counter = factory(_settings(store, seeds, _FAST))
+        try:
+            n_chunks = _chunk_count(counter)
+        finally:
+            counter.close()
     return RetrievalReport(
         name=name, source=corpus.source, size=size, n_articles=n_articles, n_chunks=n_chunks,
         n_queries=len(queries), created=datetime.now(UTC).isoformat(timespec="seconds"),

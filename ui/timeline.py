@@ -1,6 +1,6 @@
 """An answer's timeline in the chat: a table of dated figures and a line chart.
 
-``Answer.timeline`` (see ``assistant/timeline.py``) lists each report's
+``Answer.timeline`` (see ``assistant/answerers/timeline.py``) lists each report's
 figure, oldest first, with the number of the citation that quotes it.  The
 chat shows it under the answer text in a ``<details>`` block: folded ("Show
 earlier figures") when the answer leads with the latest figure, open when

@@ -34,7 +34,7 @@ import numpy as np
 
 from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
 from .bm25_index import BM25Index
-from .chroma_store import ChromaStore, DenseFilters, open_client
+from .chroma_store import ArticleFilters, ChromaStore, open_client
 from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
 from .embedding import Embedder
 from .errors import IndexInconsistent, IndexSignatureMismatch, TableDamaged
@@ -49,7 +49,7 @@ __all__ = [
     "CheckOutcome",
     "IndexSignatureMismatch",
     "IndexInconsistent",
-    "DenseFilters",
+    "ArticleFilters",
     "WIRE_COPY_SIMILARITY",
 ]
 
@@ -550,7 +550,7 @@ class NewsIndex:
         self.bm25.rebuild([r[0] for r in rows], [texts_by_article[r[1]][r[2] : r[3]] for r in rows])
 
     # -- reads ---------------------------------------------------------------
-    def allowed_chunks(self, filters: DenseFilters) -> set[str] | None:
+    def allowed_chunks(self, filters: ArticleFilters) -> set[str] | None:
         """Chunk ids passing ``filters`` (None when there is no filter)."""
         if filters.empty:
             return None

@@ -258,7 +258,7 @@ def test_two_articles_of_one_outlet_are_told_apart_by_date_or_else_by_id():
     same_day = replace(undated, published={"a": "2024-03-02", "b": "2024-03-02"})
     draft = ExtractiveAnswerer(min_score=0.2).answer(same_day)
     assert draft.notice == "The articles disagree: Coast Post article a gives 14; Coast Post article b gives 7."
-    # Dated apart, the two are one figure's course: the newest leads (assistant/timeline.py).
+    # Dated apart, the two are one figure's course: the newest leads (assistant/answerers/timeline.py).
     dated = replace(undated, published={"a": "2024-03-02", "b": "2024-03-01"})
     draft = ExtractiveAnswerer(min_score=0.2).answer(dated)
     assert draft.text.startswith("14 (Coast Post, 2024-03-02), the latest of 2 reports:")
@@ -289,7 +289,7 @@ def test_counts_of_different_facts_are_no_disagreement():
     ],
 )
 def test_a_summary_that_names_no_subject_is_told_apart(question, bare):
-    from assistant.answering import is_bare_summary
+    from assistant.answerers.extractive import is_bare_summary
 
     assert is_bare_summary(question) is bare
 

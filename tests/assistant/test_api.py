@@ -55,7 +55,8 @@ def test_off_topic_question_is_refused_without_citations(seeded):
 def test_answer_to_dict_is_json_safe_and_complete(seeded):
     answer = seeded.ask("How many military posts did Azerbaijan say it seized?")
     data = json.loads(json.dumps(answer.to_dict()))
-    assert set(data) == {"question", "rewritten_question", "text", "citations", "refused", "answerer", "notice", "timings_ms", "timeline"}
+    assert set(data) == {"question", "rewritten_question", "text", "citations", "refused", "answerer", "notice", "timings_ms",
+                         "refusal", "dropped", "timeline"}
     assert set(data["timings_ms"]) == {"retrieve", "rank", "answer", "total"}
     assert data["answerer"] == "extractive"
     assert set(data["citations"][0]) == {

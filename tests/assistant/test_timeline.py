@@ -26,7 +26,7 @@ from assistant import (
     check_as_of,
     format_timeline,
 )
-from assistant.timeline import until_as_of
+from assistant.inputs import until_as_of
 
 pytestmark = pytest.mark.unit
 
@@ -223,7 +223,7 @@ def test_format_timeline_gives_one_line_per_report():
 
 
 def test_a_timeline_entry_whose_citation_was_dropped_is_dropped_too():
-    from assistant.timeline import kept_timeline
+    from assistant.answerers.timeline import kept_timeline
 
     entries = (replace(_answer_with_timeline().timeline[0], n=1), replace(_answer_with_timeline().timeline[0], n=2))
     assert [e.n for e in kept_timeline(entries, {2})] == [2]

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
-from .types import Article, ArticleInfo
+from ..types import Article, ArticleInfo
 
 __all__ = ["example_questions", "examples_from_store"]
 

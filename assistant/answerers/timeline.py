@@ -12,27 +12,26 @@ says which is newer.
 The question forms are read by two documented rules (``asks_latest``,
 ``asks_change``), not by wording written for one question.  A figure's date
 is its article's publication date as stored (for a feed item, its published
-or else its updated stamp).  ``until_as_of`` turns an "as of" date into the
-retrieval filter that answers as the archive stood then.
+or else its updated stamp).  "As of" a date is a retrieval filter
+(``inputs.until_as_of``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .answer_types import count_figure, counts_in
-from .answerer import AnswerContext, Draft, DraftCitation
-from .errors import InvalidInputError
-from .question import QuestionInfo
-from .ranking import Candidate
-from .types import DatedFigure
+from ..context.ranking import Candidate
+from ..language.question import QuestionInfo
+from ..language.terms import count_figure, counts_in
+from ..types import DatedFigure
+from .drafts import AnswerContext, Draft, DraftCitation
+from .evidence import copies_of
 
 __all__ = [
-    "as_count", "asks_change", "asks_latest", "check_as_of", "format_timeline", "kept_timeline", "newest_first",
-    "reads_every_report", "timeline_draft", "until_as_of",
+    "as_count", "asks_change", "asks_latest", "format_timeline", "kept_timeline", "newest_first",
+    "reads_every_report", "timeline_draft",
 ]
 
 # "Now", "still", "so far", "latest", "currently", "to date", "most recent":
@@ -106,21 +105,19 @@ def timeline_draft(
     picks: Sequence[Candidate],
     ranked: Sequence[Candidate],
     context: AnswerContext,
-    *,
-    copies_of: Callable[[Candidate, AnswerContext], list[Candidate]],
 ) -> Draft | None:
     """The answer as a timeline when the reports of the picked fact differ by date; else None.
 
     ``ranked`` are the sentences the answer may use (with the reader on,
-    those it accepted), best first; ``copies_of`` gives a sentence's wire
-    copies in other articles.  A report joins when it gives a figure for
+    those it accepted), best first; a sentence's wire copies in other
+    articles count as reports too.  A report joins when it gives a figure for
     what is counted, ranks near the answer's sentence and says the same
     fact as a report already taken (cosine >= ``_SAME_FACT``), the answer's
     own sentence first; one report per article.
     """
     if info.kind != "count" or not picks:
         return None
-    reports = _reports(info, picks[0], ranked, context, copies_of)
+    reports = _reports(info, picks[0], ranked, context)
     if len({r.published for r in reports}) < 2 or len({r.figure for r in reports}) < 2:
         return None
     reports.sort(key=lambda r: (r.published, r.rank))
@@ -151,7 +148,7 @@ def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: A
     return len(dates - {None}) >= 2
 
 
-def _reports(info, lead, ranked, context, copies_of) -> list[_Report]:
+def _reports(info, lead, ranked, context) -> list[_Report]:
     counted = set(context.tokenize(info.counted)) if info.counted else set()
     out: dict[str, _Report] = {}
     for rank, cand in enumerate([lead, *[c for c in ranked[:_LOOK] if c is not lead]]):
@@ -231,40 +228,6 @@ def newest_first(info: QuestionInfo, picks: list[Candidate], ranked: Sequence[Ca
         return picks
     rest = [p for p in picks if p.article_id != newest.article_id]
     return [newest, *rest][: len(picks)]
-
-
-# -- as of a date ----------------------------------------------------------------------
-def check_as_of(value: str | dt.date | None) -> dt.date | None:
-    """``value`` as a date (None or "" for none); anything else is an ``InvalidInputError``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:  # a date picker may send the day's midnight ("2024-06-11 00:00:00")
-        return dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        raise InvalidInputError(f"as of must be a date as YYYY-MM-DD, got {value!r}") from None
-
-
-def until_as_of(until: str | dt.date | None, as_of: str | dt.date | None) -> str | dt.date | None:
-    """The ``until`` filter that answers as the archive stood on ``as_of``: the earlier of the two.
-
-    Only articles published by then are retrieved (undated ones never are,
-    as with any ``until``); ``until`` is checked by the store's filter as before.
-    """
-    day = check_as_of(as_of)
-    if day is None or until is None or until == "":
-        return day if day is not None else until
-    try:
-        other = until if isinstance(until, dt.date) else dt.date.fromisoformat(until)
-    except ValueError:
-        return until  # the filter reports a bad "until" in its own words
-    return min(other, day)
 
 
 def kept_timeline(timeline: Sequence[DatedFigure], kept_numbers: set[int]) -> tuple[DatedFigure, ...]:
