@@ -10,7 +10,7 @@ from .. import (
     Conversation,
     UserError,
 )
-from .app import app, err, open_assistant, out
+from .root import app, err, open_assistant, out
 
 
 @app.command()
@@ -47,7 +47,7 @@ def _show_answer(answer, *, text: bool = True) -> None:
 
 def _show_stream(events):
     """Steps on stderr, text as it is written, then the checked answer; returns the Answer."""
-    from . import Answer, Step, TextDelta
+    from .. import Answer, Step, TextDelta
 
     streamed = []
     for event in events:
