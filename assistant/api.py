@@ -104,14 +104,12 @@ class Assistant:
 
     def _default_answerers(self, reader: Reader | None) -> dict[str, Answerer]:
         """The reading answerer when a reader is on, and the plain extractive one always."""
-        options = dict(min_score=self.settings.min_score, min_similarity=self.settings.min_similarity)
+        settings = self.settings
+        options = dict(min_score=settings.min_score, min_similarity=settings.min_similarity, tuning=settings.tuning)
         plain = ExtractiveAnswerer(**options)
         if reader is None:
             return self._with_llm({plain.name: plain})
-        policy = ReaderPolicy(
-            candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
-        )
-        reading = ExtractiveAnswerer(**options, reader=reader, policy=policy)
+        reading = ExtractiveAnswerer(**options, reader=reader, policy=ReaderPolicy.from_settings(settings))
         return self._with_llm({reading.name: reading, plain.name: plain})
 
     def _with_llm(self, answerers: dict[str, Answerer]) -> dict[str, Answerer]:

@@ -67,3 +67,12 @@ def test_the_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
     found = dict((m, f) for f, m in imports_of("ui"))
     assert "assistant" in found and "ui.render" in found
     assert any(m.startswith("vectorstore") for _, m in imports_of("assistant"))
+
+
+def test_every_test_file_is_marked_unit_or_integration():
+    """``make test-unit`` and ``make test-integration`` select by marker: an unmarked file would run in neither."""
+    unmarked = [
+        str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests").rglob("test_*.py"))
+        if "pytest.mark.unit" not in (text := path.read_text(encoding="utf-8")) and "pytest.mark.integration" not in text
+    ]  # fmt: skip
+    assert unmarked == []

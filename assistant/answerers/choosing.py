@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from ..context.ranking import Candidate
 from ..language.question import DATE, NUMBER, QuestionInfo
 from ..language.terms import ATTRIBUTION, is_place, names_in
+from ..settings import Settings, Tuning
 
 __all__ = ["ReaderPolicy", "Reading", "judge_question", "states_kind"]
+
+_LEVELS = Tuning()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +37,24 @@ class ReaderPolicy:
     # find (six lose one); accepting at 0.15 answers one more and refuses one
     # unanswerable fewer, 0.25 refuses two more and loses two answers.  The
     # budget is a safety net, not a knob: five candidates take about 2-3 s.
-    candidates: int = 5
-    budget_ms: float = 30000.0
-    weight: float = 0.7
-    accept: float = 0.2
-    accept_more: float = 0.5
+    # The defaults are the settings' (one source): see ``from_settings``.
+    candidates: int = Settings.model_fields["reader_candidates"].default
+    budget_ms: float = float(Settings.model_fields["reader_budget_ms"].default)
+    weight: float = _LEVELS.reader_weight
+    accept: float = _LEVELS.reader_accept
+    accept_more: float = _LEVELS.reader_accept_more
     # Stop reading once an accepted sentence's blend is out of reach of every
     # unread one (a later candidate ranks lower, so p(yes) = 1 is its best).
-    early_stop: bool = True
+    early_stop: bool = _LEVELS.reader_early_stop
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReaderPolicy:
+        levels = settings.tuning
+        return cls(
+            candidates=settings.reader_candidates, budget_ms=float(settings.reader_budget_ms),
+            weight=levels.reader_weight, accept=levels.reader_accept, accept_more=levels.reader_accept_more,
+            early_stop=levels.reader_early_stop,
+        )  # fmt: skip
 
 @dataclass(frozen=True, slots=True)
 class Reading:

@@ -19,6 +19,7 @@ from ..language.question import QuestionInfo, analyse, is_bare_summary
 from ..language.terms import load_gazetteer, spellings
 from ..ports import Reader
 from ..reading.reader import Claim
+from ..settings import Settings, Tuning
 from ..types import Passage, Step
 from .choosing import ReaderPolicy, Reading, judge_question, states_kind
 from .drafts import AnswerContext, Draft, drain, refusal
@@ -57,31 +58,21 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         *,
-        min_score: float = 0.35,
-        min_similarity: float = 0.3,
-        w_sem: float = 0.5,
-        w_lex: float = 0.4,
-        w_type: float = 0.1,
-        context_weight: float = 1.0,
-        require_type: bool = True,
-        rescue_similarity: float = 0.55,
-        max_chars: int = 520,
-        grounded: bool = True,
-        runner_up: float = 0.9,
+        min_score: float = Settings.model_fields["min_score"].default,
+        min_similarity: float = Settings.model_fields["min_similarity"].default,
+        tuning: Tuning = Tuning(),
         reader: Reader | None = None,
         policy: ReaderPolicy = ReaderPolicy(),
     ):
         self._reader = reader
         self._reader_failed: str | None = None  # why the model could not load, once per process
         self._policy = policy
-        self._runner_up = runner_up
-        self._grounded = grounded
         self._min_score = min_score
         self._min_similarity = min_similarity
-        self._ranker = SentenceRanker(w_sem=w_sem, w_lex=w_lex, w_type=w_type, context_weight=context_weight)
-        self._require_type = require_type
-        self._rescue_similarity = rescue_similarity
-        self._max_chars = max_chars
+        self._tuning = tuning
+        self._ranker = SentenceRanker(
+            w_sem=tuning.w_sem, w_lex=tuning.w_lex, w_type=tuning.w_type, context_weight=tuning.context_weight
+        )
 
     def warm_up(self) -> None:
         """Load the gazetteer and the reading model now rather than on the first question.
@@ -108,7 +99,7 @@ class ExtractiveAnswerer:
         """``Step`` events while it works (reading N passages), then the ``Draft``."""
         t0 = time.perf_counter()
         if is_bare_summary(context.question):
-            draft = leads(context)
+            draft = leads(context, most=self._tuning.most_leads)
             yield replace(draft, timings_ms={"rank": 0.0, "answer": (time.perf_counter() - t0) * 1000})
             return
         parts = split_parts(context.question)
@@ -125,7 +116,7 @@ class ExtractiveAnswerer:
                 if not ranked:
                     ranked_parts.append(_RankedPart(info, sub, refused=refusal("nothing_more", NOTHING_MORE)))
                     continue
-            if self._grounded and not missing:
+            if self._tuning.grounded and not missing:
                 grounded = about_named(ranked, info, sub, article_terms)
                 if ranked and not grounded:
                     names = " or ".join(info.names)
@@ -289,7 +280,7 @@ class ExtractiveAnswerer:
             picks, accepted = self._chosen_by_reader(info, reading, context)
             if picks:
                 # Only sentences the reader accepted reach the answer's text.
-                return render(info, picks, accepted, context, max_chars=self._max_chars)
+                return render(info, picks, accepted, context, tuning=self._tuning)
             unread = [c for c, p in zip(reading.pool, reading.scores, strict=True) if p is None]
             if not unread or reading.settled:
                 return refusal("not_stated", none_states_it(info, reading, context))
@@ -311,7 +302,7 @@ class ExtractiveAnswerer:
         near is off topic too; with it, that is the reader's call: "Who is X?"
         is far from every long sentence about X, yet one of them says who X is.
         """
-        if missing and not (ranked and ranked[0].semantic >= self._rescue_similarity):
+        if missing and not (ranked and ranked[0].semantic >= self._tuning.rescue_similarity):
             # A name the corpus lacks is refused unless a sentence means the
             # same thing in other words ("America" for "the US").
             return refusal("unknown_name", f"The articles never mention {' or '.join(missing)}.")
@@ -331,12 +322,12 @@ class ExtractiveAnswerer:
             return refusal("off_topic", "No passage in the articles is close enough to the question.")
         if ranked[0].score < self._min_score:
             return refusal("off_topic", "No passage in the articles is close enough to the question.")
-        typed_only = self._require_type and info.kind in KIND_WORD and not info.wants_list
+        typed_only = self._tuning.require_type and info.kind in KIND_WORD and not info.wants_list
         need = 1.0 if info.kind == "count" and info.counted else 0.5
         if typed_only:
             # The best sentence that holds a figure/name/date, if one is close
             # to the top; none close means the articles don't say.
-            close = [c for c in ranked[:5] if c.score >= ranked[0].score * 0.85]
+            close = [c for c in ranked[:5] if c.score >= ranked[0].score * self._tuning.close_share]
             typed = [c for c in close if c.typed >= need]
             if not typed:
                 why = f"The articles discuss this but give no {KIND_WORD[info.kind]} that answers it."
@@ -346,7 +337,7 @@ class ExtractiveAnswerer:
         # second, different sentence when it scores nearly as well: with no
         # QA model to tell two close sentences apart, showing both beats guessing.
         picks = [ranked[0]]
-        most, floor = (3, 0.85) if info.wants_list else (2, self._runner_up)
+        most, floor = (3, self._tuning.close_share) if info.wants_list else (2, self._tuning.runner_up)
         for cand in ranked[1:]:
             if len(picks) == most or cand.score < ranked[0].score * floor:
                 break
@@ -354,4 +345,4 @@ class ExtractiveAnswerer:
                 continue  # "it was not clear how many" is no second answer to "how many"
             if not any(same_report(cand, p, context) or overlaps(cand, p) for p in picks):
                 picks.append(cand)
-        return render(info, picks, ranked, context, max_chars=self._max_chars)
+        return render(info, picks, ranked, context, tuning=self._tuning)

@@ -13,6 +13,7 @@ import re
 from ..context.ranking import Candidate, is_body_sentence
 from ..language.question import QuestionInfo
 from ..language.terms import count_figure
+from ..settings import Tuning
 from .choosing import Reading
 from .drafts import AnswerContext, Draft, DraftCitation, refusal
 from .evidence import (
@@ -31,7 +32,7 @@ __all__ = ["KIND_WORD", "NOTHING_MORE", "leads", "merge_parts", "none_states_it"
 
 
 def render(
-    info: QuestionInfo, picks: list[Candidate], ranked: list[Candidate], context: AnswerContext, *, max_chars: int
+    info: QuestionInfo, picks: list[Candidate], ranked: list[Candidate], context: AnswerContext, *, tuning: Tuning
 ) -> Draft:
     """The picks quoted with their wire copies, disagreements between outlets and dates noted."""
     # Time-aware answers (timeline.py): a question about the present puts the newest near tie
@@ -41,7 +42,7 @@ def render(
         return dated
     notices: list[str] = []
     if info.kind == "count" and info.counted:
-        picks, notice = compare_figures(picks, ranked, set(context.tokenize(info.counted)), context)
+        picks, notice = compare_figures(picks, ranked, set(context.tokenize(info.counted)), context, tuning)
         notices += [notice] if notice else []
     citations: list[DraftCitation] = []
     parts: list[str] = []
@@ -59,7 +60,7 @@ def render(
                 cites.append(DraftCitation(item.article_id, item.quote_start, item.quote_end, item.passage, item.score))
                 markers.append(f"[{len(citations) + len(cites)}]")
             pieces.append(f"{quote_of(group[0], context)} {''.join(markers)}")
-        if parts and sum(map(len, parts + pieces)) > max_chars:
+        if parts and sum(map(len, parts + pieces)) > tuning.max_chars:
             break
         parts += pieces
         citations += cites
@@ -85,9 +86,8 @@ _NOW = re.compile(r"^\s*(?:\w+\s+){0,3}?(is|are|has|have|does|do)\b|\b(still|cur
 
 NOTHING_MORE = "The articles say nothing more on this than the answers above."
 
-_MOST_LEADS = 3
 
-def leads(context: AnswerContext) -> Draft:
+def leads(context: AnswerContext, *, most: int) -> Draft:
     """The opening body sentence of each retrieved article, most relevant first."""
     picks: list[DraftCitation] = []
     for aid in dict.fromkeys(p.article_id for p in retrieved(context)):
@@ -97,7 +97,7 @@ def leads(context: AnswerContext) -> Draft:
         said = lead and (aid, lead[0], lead[1]) in context.already_cited  # "What else?" after a summary
         if around and not said:  # an article whose lead wasn't retrieved is left to a question about it
             picks.append(DraftCitation(aid, lead[0], lead[1], around, float(context.query_vector @ lead[2])))
-        if len(picks) == _MOST_LEADS:
+        if len(picks) == most:
             break
     if not picks and context.already_cited:
         return refusal("nothing_more", NOTHING_MORE)
@@ -160,18 +160,17 @@ def date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) ->
         notes.append(f"As of {published} ({source}); this may have changed since.")
     return notes
 
-# Two outlets' sentences this close (cosine of their ingest-time vectors)
-# report one fact: measured, reworded reports of one toll sit at 0.82-0.84,
-# one match's result and its score at 0.66.
-_SAME_FACT = 0.75
 
 def compare_figures(
-    picks: list[Candidate], ranked: list[Candidate], counted: set[str], context: AnswerContext
+    picks: list[Candidate], ranked: list[Candidate], counted: set[str], context: AnswerContext, tuning: Tuning
 ) -> tuple[list[Candidate], str | None]:
     """Another article's close sentence giving a different count is shown beside the pick.
 
     Wire copies are compared at ingest; this catches outlets that wrote the
     fact in their own words ("25 people were killed" / "27 people died").
+    Sentences at ``tuning.same_fact`` cosine report one fact: measured,
+    reworded reports of one toll sit at 0.82-0.84, one match's result and
+    its score at 0.66.
     """
     def figure(c: Candidate) -> str | None:
         return count_figure(context.texts[c.article_id][c.start : c.end], counted, context.tokenize)
@@ -181,12 +180,12 @@ def compare_figures(
     if not mine:
         return picks, None
     for cand in ranked[1:8]:
-        if cand.score < lead.score * 0.85:
+        if cand.score < lead.score * tuning.close_share:
             break
         theirs = figure(cand)
         if cand.article_id == lead.article_id or same_report(cand, lead, context) or cand.typed < 1.0 or not theirs:
             continue
-        if float(cand.vector @ lead.vector) < _SAME_FACT:
+        if float(cand.vector @ lead.vector) < tuning.same_fact:
             continue  # "won by 246 runs" and "126 runs for none" count runs of different things
         ours, others = sources_named([lead, cand], context)
         if theirs != mine:

@@ -5,7 +5,7 @@ here is what makes them part of it.
 """
 
 from . import archive, questions, servers  # noqa: F401  (they register their commands)
-from .app import COMMANDS_GROUP, add_commands, app, main
+from .root import COMMANDS_GROUP, add_commands, app, main
 
 __all__ = ["COMMANDS_GROUP", "add_commands", "app", "main"]
 

@@ -9,7 +9,7 @@ import typer
 from .. import (
     load_settings,
 )
-from .app import app, open_assistant, out, progress_bar
+from .root import app, open_assistant, out, progress_bar
 
 
 @app.command()
@@ -106,7 +106,7 @@ def check(
 @app.command()
 def feedback(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
     """List the feedback given in the chat (thumbs up/down, wrong source), oldest first."""
-    from . import FeedbackLog
+    from .. import FeedbackLog
 
     log = FeedbackLog(load_settings().home)
     entries = log.entries()

@@ -12,7 +12,7 @@ from .. import (
     check_as_of,
     format_timeline,
 )
-from .app import app, err, open_assistant, out
+from .root import app, err, open_assistant, out
 
 _AS_OF_HELP = "Answer as the archive stood on YYYY-MM-DD: only articles published by then."
 
@@ -54,7 +54,7 @@ def _show_answer(answer, *, text: bool = True) -> None:
 
 def _show_stream(events):
     """Steps on stderr, text as it is written, then the checked answer; returns the Answer."""
-    from . import Answer, Step, TextDelta
+    from .. import Answer, Step, TextDelta
 
     streamed = []
     for event in events:

@@ -12,7 +12,7 @@ from .. import (
     MCP_TRANSPORTS,
     run_mcp_server,
 )
-from .app import app, err, open_assistant, progress_bar
+from .root import app, err, open_assistant, progress_bar
 
 _Transport = enum.Enum("_Transport", {name: name for name in MCP_TRANSPORTS}, type=str)
 

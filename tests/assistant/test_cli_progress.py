@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 
-from assistant.cli.app import RateColumn, progress_bar
+from assistant.cli.root import RateColumn, progress_bar
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import ExtractiveAnswerer
+from assistant import ExtractiveAnswerer, Tuning
 from assistant.context.ranking import is_anaphoric
 from assistant.language.terms import names_in
 
@@ -111,7 +111,7 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
     )
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
-    assert not ExtractiveAnswerer(min_score=0.2, grounded=False).answer(ctx).refused
+    assert not ExtractiveAnswerer(min_score=0.2, tuning=Tuning(grounded=False)).answer(ctx).refused
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,16 @@ class Answer:
     answerer: str = "fake"
     notice: str | None = None
     timings_ms: dict = field(default_factory=lambda: {"total": 1.0})
+    refusal: str | None = None
+    dropped: int = 0
+
+
+def test_the_fake_answer_has_every_field_of_the_real_one():
+    import dataclasses
+
+    import assistant
+
+    assert [f.name for f in dataclasses.fields(Answer)] == [f.name for f in dataclasses.fields(assistant.Answer)]
 
 
 class OldAssistant:
