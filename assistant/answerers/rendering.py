@@ -37,8 +37,8 @@ def render(
     """The picks quoted with their wire copies, disagreements between outlets and dates noted."""
     # Time-aware answers (timeline.py): a question about the present puts the newest near tie
     # first; figures that differ by date make a timeline instead of a disagreement.
-    picks = newest_first(info, picks, ranked, context)
-    if (dated := timeline_draft(info, picks, ranked, context)) is not None:
+    picks = newest_first(info, picks, ranked, context, tuning)
+    if (dated := timeline_draft(info, picks, ranked, context, tuning)) is not None:
         return dated
     notices: list[str] = []
     if info.kind == "count" and info.counted:

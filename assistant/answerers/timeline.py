@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from ..context.ranking import Candidate
 from ..language.question import QuestionInfo
 from ..language.terms import count_figure, counts_in
+from ..settings import Tuning
 from ..types import DatedFigure
 from .drafts import AnswerContext, Draft, DraftCitation
 from .evidence import copies_of
@@ -50,15 +51,13 @@ _CHANGE = re.compile(
 _LEADING = re.compile(r"^(?:the|a|an|this|that)\s+(?:number|count|tally|total)\s+of\s+|^(?:the|a|an|this|that)\s+", re.I)
 
 # Two reports of one running figure on different days are worded apart
-# more than two outlets' reports of one day (answering.py's 0.75): in the
-# four-day story of tests/data the daily toll sentences sit at 0.46-0.83
+# more than two outlets' reports of one day (``Tuning.same_fact``, 0.75): in
+# the four-day story of tests/data the daily toll sentences sit at 0.46-0.83
 # cosine to one another (the first day's lede tells the event, the later
 # ones the toll), every other sentence of those articles at <= 0.32 to the
-# answer's.  A report joins when it comes this close to one already taken.
-_SAME_FACT = 0.45
-# ... and when it scores at least this share of the answer sentence's score
-# (the story's reports: 0.40-0.63; its sentences without a figure never count).
-_NEAR = 0.35
+# answer's.  So a report joins at ``Tuning.timeline_same_fact`` (0.45) to one
+# already taken, scoring ``Tuning.timeline_near`` (0.35) of the answer
+# sentence's score (the story's reports: 0.40-0.63 of it).
 # How far down the ranked sentences reports are looked for, and most shown.
 _LOOK = 10
 _MOST = 8
@@ -105,6 +104,7 @@ def timeline_draft(
     picks: Sequence[Candidate],
     ranked: Sequence[Candidate],
     context: AnswerContext,
+    tuning: Tuning,
 ) -> Draft | None:
     """The answer as a timeline when the reports of the picked fact differ by date; else None.
 
@@ -112,12 +112,12 @@ def timeline_draft(
     those it accepted), best first; a sentence's wire copies in other
     articles count as reports too.  A report joins when it gives a figure for
     what is counted, ranks near the answer's sentence and says the same
-    fact as a report already taken (cosine >= ``_SAME_FACT``), the answer's
+    fact as a report already taken (``tuning.timeline_same_fact``), the answer's
     own sentence first; one report per article.
     """
     if info.kind != "count" or not picks:
         return None
-    reports = _reports(info, picks[0], ranked, context)
+    reports = _reports(info, picks[0], ranked, context, tuning)
     if len({r.published for r in reports}) < 2 or len({r.figure for r in reports}) < 2:
         return None
     reports.sort(key=lambda r: (r.published, r.rank))
@@ -148,12 +148,12 @@ def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: A
     return len(dates - {None}) >= 2
 
 
-def _reports(info, lead, ranked, context) -> list[_Report]:
+def _reports(info, lead, ranked, context, tuning: Tuning) -> list[_Report]:
     counted = set(context.tokenize(info.counted)) if info.counted else set()
     out: dict[str, _Report] = {}
     for rank, cand in enumerate([lead, *[c for c in ranked[:_LOOK] if c is not lead]]):
-        same_fact = any(float(cand.vector @ r.item.vector) >= _SAME_FACT for r in out.values())
-        if cand is not lead and not (cand.score >= lead.score * _NEAR and same_fact):
+        same_fact = any(float(cand.vector @ r.item.vector) >= tuning.timeline_same_fact for r in out.values())
+        if cand is not lead and not (cand.score >= lead.score * tuning.timeline_near and same_fact):
             continue
         for item in (cand, *copies_of(cand, context)):
             published = context.published.get(item.article_id)
@@ -212,17 +212,19 @@ def _notice(reports: list[_Report], context: AnswerContext) -> str:
 
 
 # -- latest first for any question about the present ----------------------------------
-def newest_first(info: QuestionInfo, picks: list[Candidate], ranked: Sequence[Candidate], context: AnswerContext) -> list[Candidate]:
+def newest_first(
+    info: QuestionInfo, picks: list[Candidate], ranked: Sequence[Candidate], context: AnswerContext, tuning: Tuning
+) -> list[Candidate]:
     """For a question about the present ("still", "so far", "latest"), the newest near-tie leads.
 
-    A near tie is a sentence scoring within 0.85 of the first pick's score
+    A near tie is a sentence scoring ``tuning.close_share`` of the first pick's score
     that holds the kind of answer the pick does; among those the newest
     article's comes first, and the picks keep their number.
     """
     if not picks or not asks_latest(info.text):
         return picks
     lead = picks[0]
-    near = [c for c in ranked[:_LOOK] if c.score >= lead.score * 0.85 and c.typed >= lead.typed] or [lead]
+    near = [c for c in ranked[:_LOOK] if c.score >= lead.score * tuning.close_share and c.typed >= lead.typed] or [lead]
     newest = max(near, key=lambda c: context.published.get(c.article_id) or "")
     if (context.published.get(newest.article_id) or "") <= (context.published.get(lead.article_id) or ""):
         return picks
