@@ -6,7 +6,7 @@ question come from articles of different dates and give different figures,
 the answer leads with the newest report's figure and its date, and
 ``Answer.timeline`` lists every report's figure, oldest first, each cited.
 "How did X change?" gets the same figures in date order.  Reports that share
-a date and differ stay a disagreement (``answering.py``'s machinery): no date
+a date and differ stay a disagreement (``rendering.compare_figures``): no date
 says which is newer.
 
 The question forms are read by two documented rules (``asks_latest``,
@@ -48,7 +48,6 @@ _CHANGE = re.compile(
     r"(?:d|ed|s)?\b",
     re.I,
 )
-_LEADING = re.compile(r"^(?:the|a|an|this|that)\s+(?:number|count|tally|total)\s+of\s+|^(?:the|a|an|this|that)\s+", re.I)
 
 # Two reports of one running figure on different days are worded apart
 # more than two outlets' reports of one day (``Tuning.same_fact``, 0.75): in
@@ -58,6 +57,7 @@ _LEADING = re.compile(r"^(?:the|a|an|this|that)\s+(?:number|count|tally|total)\s
 # answer's.  So a report joins at ``Tuning.timeline_same_fact`` (0.45) to one
 # already taken, scoring ``Tuning.timeline_near`` (0.35) of the answer
 # sentence's score (the story's reports: 0.40-0.63 of it).
+
 # How far down the ranked sentences reports are looked for, and most shown.
 _LOOK = 10
 _MOST = 8
@@ -122,8 +122,9 @@ def timeline_draft(
         return None
     reports.sort(key=lambda r: (r.published, r.rank))
     change = asks_change(info.text) is not None
-    # Latest first for "how many"; date order for "how did it change".
-    order = reports if change else [reports[-1], *reports[:-1]]
+    # Latest first for "how many" (of two on the newest date, the better ranked); date order for "how did it change".
+    newest = max(reports, key=lambda r: (r.published, -r.rank))
+    order = reports if change else [newest, *[r for r in reports if r is not newest]]
     citations = tuple(
         DraftCitation(r.item.article_id, r.item.quote_start, r.item.quote_end, r.item.passage, r.item.score) for r in order
     )
@@ -132,7 +133,7 @@ def timeline_draft(
         DatedFigure(r.figure, _value(r.figure), r.published, context.outlets.get(r.item.article_id), r.item.article_id, n_of[id(r)])
         for r in reports
     )
-    text = _change_text(reports, n_of, context) if change else _latest_text(reports, n_of, context)
+    text = _change_text(reports, n_of, context) if change else _latest_text(newest, reports, n_of, context)
     return Draft(text, citations, False, _notice(reports, context), timeline=timeline)
 
 
@@ -186,12 +187,14 @@ def _label(report: _Report, context: AnswerContext) -> str:
     return f"{outlet}, {report.published}" if outlet else report.published
 
 
-def _latest_text(reports: list[_Report], n_of: dict[int, int], context: AnswerContext) -> str:
-    newest, earlier = reports[-1], reports[:-1]
+def _latest_text(newest: _Report, reports: list[_Report], n_of: dict[int, int], context: AnswerContext) -> str:
+    earlier = [r for r in reports if r is not newest]
     quote = context.texts[newest.item.article_id][newest.item.quote_start : newest.item.quote_end]
     head = f"{newest.figure} ({_label(newest, context)}), the latest of {len(reports)} reports: {quote} [{n_of[id(newest)]}]"
     before = "; ".join(f"{r.figure} ({_label(r, context)}) [{n_of[id(r)]}]" for r in earlier)
-    return f"{head} Earlier reports: {before}."
+    # A report of the newest date that differs is no earlier one (the notice names the disagreement).
+    others = "Earlier" if all(r.published < newest.published for r in earlier) else "Other"
+    return f"{head} {others} reports: {before}."
 
 
 def _change_text(reports: list[_Report], n_of: dict[int, int], context: AnswerContext) -> str:

@@ -129,6 +129,14 @@ def test_reports_that_share_a_date_stay_a_disagreement():
     assert draft.notice.startswith("The articles disagree:")
 
 
+def test_two_reports_of_the_newest_date_that_differ_are_both_shown_and_named():
+    draft = answer(story("How many fishing boats sank in the storm?", {"a": "2024-03-01", "b": "2024-03-03", "c": "2024-03-03"}))
+    # The better ranked of the two newest leads; neither is called earlier.
+    assert draft.text.startswith("12 (Bay Times, 2024-03-03), the latest of 3 reports:")
+    assert "Other reports: 7 (Coast Post, 2024-03-01) [2]; 14 (Coast Post, 2024-03-03) [3]." in draft.text
+    assert "The reports of 2024-03-03 disagree: Bay Times gives 12; Coast Post gives 14." in draft.notice
+
+
 def test_undated_reports_make_no_timeline():
     draft = answer(story("How many fishing boats sank in the storm?", {"a": None, "b": None, "c": None}))
     assert draft.timeline == ()
