@@ -8,7 +8,8 @@ from vectorstore.embedding import Embedder, MiniLMEmbedder
 from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import AnswerContext, Draft, DraftCitation
 from .answerers.extractive import ExtractiveAnswerer
-from .api import Assistant, Progress, ask, embedder_for
+from .api import Assistant, ask
+from .archive import Progress, embedder_for
 from .context.retrieval import Filters
 from .conversation import Conversation
 from .errors import (
