@@ -21,7 +21,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from vectorstore.cleaning import clean_article, parse_date_value
+from vectorstore.cleaning import clean_article
 from vectorstore.loading import MAX_ID_LENGTH, LoadedArticle, LoadResult, _article, _Reject, _unusable
 
 logger = logging.getLogger(__name__)
@@ -153,29 +153,41 @@ class WebClient:
         return self._get(url, accept=accept)
 
 
-def extract_article(html: str | bytes, url: str, *, fallback_date: str | None = None) -> LoadedArticle:
-    """Main text and metadata of one page by trafilatura; raises ``FetchError`` when nothing is there."""
-    import trafilatura
+def article_from_html(html: str | bytes, *, art_id: str | None, source: str, url: str | None = None,
+                      fallback_title: str | None = None, fallback_date: str | None = None,
+                      min_chars: int = MIN_TEXT_CHARS) -> LoadedArticle:
+    """One page as an article (``vectorstore.extract``); raises ``FetchError`` with the reason.
 
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=True, include_images=False, favor_precision=True)
-    text = (doc.text or "").strip() if doc is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
-        raise FetchError("nothing extracted (paywall, script-only or empty page)")
-    canonical = doc.url if is_url(doc.url) and len(doc.url) <= MAX_ID_LENGTH else url
-    title = " ".join((doc.title or "").split()) or None
-    outlet = " ".join((doc.sitename or "").split()) or None
-    published = (parse_date_value(doc.date) if doc.date else None) or fallback_date
-    for field, value in (("title", title), ("text", text), ("site name", outlet)):
-        if value and (why := _unusable(value)):
-            raise FetchError(f"the page's {field} contains {why}")
-    paragraphs = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
-    cleaned = clean_article(paragraphs, find_title=False, title_hint=title)
+    ``art_id`` None: the page's canonical URL, else ``url``. The extracted
+    text still goes through ``clean_article``, which drops the bylines,
+    datelines and credited captions trafilatura keeps as paragraphs.
+    """
+    from vectorstore.extract import NothingExtracted, extract_page
+
     try:
-        return _article(canonical, cleaned, title=title, fallback_title=title or canonical, outlet=outlet,
-                        published=published, source=url)
+        page = extract_page(html, url=url, min_chars=min_chars)
+    except NothingExtracted as exc:
+        raise FetchError(str(exc)) from None
+    if art_id is None:
+        art_id = page.url if is_url(page.url) and len(page.url) <= MAX_ID_LENGTH else url
+    for name, value in (("title", page.title), ("text", page.text), ("site name", page.outlet),
+                        ("author", page.author)):
+        if value and (why := _unusable(value)):
+            raise FetchError(f"the page's {name} contains {why}")
+    paragraphs = "\n\n".join(line.strip() for line in page.text.splitlines() if line.strip())
+    cleaned = clean_article(paragraphs, find_title=page.title is None, title_hint=page.title)
+    try:
+        return _article(art_id or source, cleaned, title=page.title or cleaned.title,
+                        fallback_title=page.title or fallback_title or source, outlet=page.outlet,
+                        published=page.published or fallback_date, source=source, author=page.author,
+                        updated=page.updated)
     except _Reject as exc:
         raise FetchError(str(exc)) from None
+
+
+def extract_article(html: str | bytes, url: str, *, fallback_date: str | None = None) -> LoadedArticle:
+    """A fetched page as an article, its id the canonical URL; raises ``FetchError`` when nothing is there."""
+    return article_from_html(html, art_id=None, source=url, url=url, fallback_date=fallback_date)
 
 
 def _feed_items(data: bytes, source: str) -> list[tuple[str | None, str | None]]:
