@@ -74,14 +74,16 @@ def page_dates(tree, *, today: date | None = None) -> tuple[str | None, str | No
     def declared(original: bool, max_date: str) -> str | None:
         return find_date(tree, original_date=original, extensive_search=False, max_date=max_date)
 
-    published = declared(True, allowed)
+    # Looked for without htmldate's upper bound: with it, a date past the bound
+    # is passed over and the next candidate taken (the footer's, say).
+    published = declared(True, _LATEST)
+    if published is not None and published > allowed:
+        logger.warning("the page's date %s is in the future; stored without a date", published)
+        return None, None
     if published is None:
-        if future := declared(True, _LATEST):
-            logger.warning("the page's date %s is in the future; stored without a date", future)
-            return None, None
         published = find_date(tree, original_date=True, extensive_search=True, max_date=today.isoformat())
-    updated = declared(False, allowed)
-    if published is None or updated is None or updated <= published:
+    updated = declared(False, _LATEST)
+    if published is None or updated is None or not published < updated <= allowed:
         updated = None
     return published, updated
 
