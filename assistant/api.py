@@ -39,6 +39,7 @@ from .types import (
     Answer,
     Article,
     ArticleInfo,
+    ArticleVersion,
     CheckReport,
     Citation,
     IngestReport,
@@ -193,7 +194,7 @@ class Assistant:
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
             raise InvalidInputError("no paths given to ingest")
-        loaded = load_paths(paths)
+        loaded = load_paths(paths, limits=self.settings.fetch_limits)
         index = self._open()
         outcome = index.ingest(loaded.articles, progress=progress)
         report = IngestReport(
@@ -225,7 +226,16 @@ class Assistant:
         stored = self._open().table.get(_check_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
-        return _full(stored)
+        return _full(stored, self.article_history(article_id))
+
+    @translating
+    def article_history(self, article_id: str) -> tuple[ArticleVersion, ...]:
+        """The versions of an article that changed copies replaced, oldest first."""
+        table = self._open().table
+        if table.hash_of(_check_id(article_id)) is None:
+            raise ArticleNotFoundError(article_id)
+        return tuple(ArticleVersion(**{f.name: getattr(v, f.name) for f in fields(ArticleVersion)})
+                     for v in table.history(article_id))
 
     @translating
     def remove(self, article_id: str) -> None:
@@ -532,13 +542,13 @@ def embedder_for(settings: Settings) -> MiniLMEmbedder:
     return MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
 
 
-def _info(stored, cls: type = ArticleInfo):
+def _info(stored, cls: type = ArticleInfo, **extra):
     """The store's record as the public type: the two share their field names."""
-    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
+    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls) if f.name not in extra}, **extra)
 
 
-def _full(stored) -> Article:
-    return _info(stored, Article)
+def _full(stored, history: tuple[ArticleVersion, ...] = ()) -> Article:
+    return _info(stored, Article, history=history)
 
 
 def _check_question(question: str) -> str:

@@ -271,13 +271,13 @@ def load_file(path: Path) -> LoadResult:
     return result
 
 
-def load_paths(paths: Iterable[str | Path], *, web=None) -> LoadResult:
+def load_paths(paths: Iterable[str | Path], *, web=None, limits=None) -> LoadResult:
     """Load every supported file under ``paths``; ids must be unique across the whole load.
 
     An ``http(s)://`` string is a page or a feed, fetched (``vectorstore.web``);
     a file named directly with a feed suffix (.xml, .rss, .atom) is a feed whose
     items' pages are fetched. ``web`` is the ``WebClient`` to use (one is made
-    when needed).
+    when needed, with ``limits``, a ``FetchLimits``: the defaults when None).
     """
     from vectorstore import web as _web  # lazy: plain file loads need no HTTP stack
 
@@ -298,7 +298,7 @@ def load_paths(paths: Iterable[str | Path], *, web=None) -> LoadResult:
         rejected.extend(result.rejected)
         articles.extend(_dedupe(result.articles, rejected, seen))
     if remote:
-        client = web or _web.WebClient()
+        client = web or _web.WebClient.with_limits(limits or _web.FetchLimits())
         try:
             for kind, raw in remote:
                 result = _web.load_url(str(raw), client) if kind == "url" else _web.load_feed_file(Path(raw), client)

@@ -22,17 +22,18 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from vectorstore.cleaning import clean_article
+from vectorstore.fetch_limits import USER_AGENT, FetchLimits
 from vectorstore.loading import MAX_ID_LENGTH, LoadedArticle, LoadResult, _article, _Reject, _unusable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FEED_SUFFIXES", "USER_AGENT", "FetchError", "Fetched", "WebClient", "is_url", "load_feed_file",
+__all__ = ["FEED_SUFFIXES", "USER_AGENT", "FetchError", "FetchLimits", "Fetched", "WebClient", "is_url", "load_feed_file",
            "load_url", "extract_article"]
 
-USER_AGENT = "news-assistant/0.1 (news question-answering assistant; respects robots.txt)"
-MAX_BYTES = 5 * 1024 * 1024
-TIMEOUT_S = 15.0
-MAX_REDIRECTS = 5
+_DEFAULT = FetchLimits()
+MAX_BYTES = _DEFAULT.max_bytes
+TIMEOUT_S = _DEFAULT.timeout_s
+MAX_REDIRECTS = _DEFAULT.max_redirects
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
@@ -78,6 +79,11 @@ class WebClient:
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=True, max_redirects=max_redirects,
                                     headers={"User-Agent": user_agent})
         self._robots: dict[str, RobotFileParser | None] = {}
+
+    @classmethod
+    def with_limits(cls, limits: FetchLimits) -> WebClient:
+        return cls(timeout_s=limits.timeout_s, max_bytes=limits.max_bytes, max_redirects=limits.max_redirects,
+                   user_agent=limits.user_agent)
 
     def close(self) -> None:
         self._client.close()
