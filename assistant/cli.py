@@ -236,9 +236,13 @@ def show(article_id: str = typer.Argument(..., help="An id from `assistant list`
     out.print(a.title, style="bold", markup=False)
     out.print(
         f"{a.outlet or 'unknown outlet'} · {a.published or 'date unknown'} · {a.source}"
+        + (f" · updated {a.updated}" if a.updated else "") + (f" · by {a.author}" if a.author else "")
         + (f" · wire: {', '.join(a.agencies)}" if a.agencies else ""),
         markup=False,
     )
+    for v in a.history:  # versions a changed copy of the page replaced
+        out.print(f"replaced {v.replaced_at}: {v.title} · {v.published or 'date unknown'} · {v.content_hash[:12]}",
+                  markup=False, highlight=False, style="dim")
     out.print()
     out.print(a.text, markup=False, highlight=False)
 
@@ -388,6 +392,9 @@ def add_commands(target: typer.Typer | None = None, found: Iterable[EntryPoint] 
     return added
 
 
+from .watch_cli import register as _register_watch  # noqa: E402 - the command is defined in its own module
+
+_register_watch(app)
 add_commands()
 
 
