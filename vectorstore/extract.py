@@ -21,8 +21,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from vectorstore.cleaning import parse_date_value
-
 logger = logging.getLogger(__name__)
 
 __all__ = ["ExtractedPage", "NothingExtracted", "extract_page", "page_dates"]
@@ -45,7 +43,7 @@ class ExtractedPage:
     title: str | None
     outlet: str | None        # the site name
     author: str | None
-    published: str | None     # YYYY-MM-DD
+    published: str | None     # YYYY-MM-DD (htmldate's output format)
     updated: str | None       # YYYY-MM-DD, later than published
     url: str | None           # the canonical URL the page gives, if any
 
@@ -111,5 +109,4 @@ def extract_page(html: str | bytes, *, url: str | None = None, min_chars: int = 
         raise NothingExtracted("nothing extracted (paywall, script-only or empty page)")
     published, updated = page_dates(load_html(html), today=today)
     return ExtractedPage(text=text, title=_one_line(doc.title), outlet=_one_line(doc.sitename),
-                         author=_one_line(doc.author), published=parse_date_value(published) if published else None,
-                         updated=parse_date_value(updated) if updated else None, url=doc.url)
+                         author=_one_line(doc.author), published=published, updated=updated, url=doc.url)

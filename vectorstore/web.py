@@ -174,9 +174,11 @@ def article_from_html(html: str | bytes, *, art_id: str | None, source: str, url
         page = extract_page(html, url=url, min_chars=min_chars)
     except NothingExtracted as exc:
         raise FetchError(str(exc)) from None
+    # trafilatura falls back on the <title> for the site name; the title itself is no outlet.
+    outlet = page.outlet if page.outlet and page.outlet != page.title else None
     if art_id is None:
         art_id = page.url if is_url(page.url) and len(page.url) <= MAX_ID_LENGTH else url
-    for name, value in (("title", page.title), ("text", page.text), ("site name", page.outlet),
+    for name, value in (("title", page.title), ("text", page.text), ("site name", outlet),
                         ("author", page.author)):
         if value and (why := _unusable(value)):
             raise FetchError(f"the page's {name} contains {why}")
@@ -184,7 +186,7 @@ def article_from_html(html: str | bytes, *, art_id: str | None, source: str, url
     cleaned = clean_article(paragraphs, find_title=page.title is None, title_hint=page.title)
     try:
         return _article(art_id or source, cleaned, title=page.title or cleaned.title,
-                        fallback_title=page.title or fallback_title or source, outlet=page.outlet,
+                        fallback_title=page.title or fallback_title or source, outlet=outlet,
                         published=page.published or fallback_date, source=source, author=page.author,
                         updated=page.updated)
     except _Reject as exc:
