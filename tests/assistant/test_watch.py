@@ -161,3 +161,28 @@ def test_ctrl_c_stops_the_command_cleanly(cli_app, make_assistant, tmp_path, mon
     with make_assistant() as assistant:
         assert [a.id for a in assistant.articles()] == ["strike"] and assistant.check().consistent
 
+
+
+def test_a_round_that_finds_the_store_locked_fails_and_the_watch_goes_on(hash_embedder, tmp_path):
+    from filelock import FileLock
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "strike.txt").write_text(STORY, encoding="utf-8")
+    settings = load_settings(home=tmp_path / "home", reader="off", write_lock_timeout_s=0.3)
+    with Assistant(settings, embedder=hash_embedder()) as assistant:
+        assistant.ingest([folder])  # the store exists, then another writer holds it
+        (folder / "farm.txt").write_text(FARM, encoding="utf-8")
+        other = FileLock(str(settings.home / ".write.lock"))  # as another process takes it (its own flock)
+        other.acquire(timeout=5)
+        watcher = Watcher(assistant, folder=folder)
+        results = []
+        try:
+            for result in watcher.run(interval_s=0, rounds=2):
+                results.append(result)
+                other.release(force=True)  # the writer finishes before the second round
+        finally:
+            other.release(force=True)
+    busy, then = results
+    assert busy.added == () and len(busy.failed) == 1 and ".write.lock" in busy.failed[0].reason
+    assert then.n == 2 and set(then.added) == {"farm"} and then.unchanged == ("strike",)
