@@ -15,6 +15,7 @@ from typing import Self
 
 import numpy as np
 
+from vectorstore.articles import content_hash
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
@@ -24,7 +25,7 @@ from .errors import ArticleNotFoundError, InvalidInputError
 from .inputs import checked_article_id
 from .settings import Settings, load_settings
 from .store_errors import translating
-from .types import Article, ArticleInfo, CheckReport, IngestReport, Rejected
+from .types import Article, ArticleInfo, ArticleVersion, CheckReport, IngestReport, Rejected
 from .upkeep import salvage, table_damage
 
 __all__ = ["Archive", "Progress", "embedder_for"]
@@ -87,7 +88,7 @@ class Archive:
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
         if not paths:
             raise InvalidInputError("no paths given to ingest")
-        loaded = load_paths(paths)
+        loaded = load_paths(paths, limits=self.settings.fetch_limits)
         index = self._open()
         outcome = index.ingest(loaded.articles, progress=progress)
         report = IngestReport(
@@ -132,6 +133,12 @@ class Archive:
             if (text := texts[article_id]) is not None:
                 yield text[start:end], vector
 
+    def preview(self, paths: Iterable[str | Path]) -> list[Article]:
+        """The articles ingesting ``paths`` would store (metadata and cleaned text), without storing
+        anything; what loading would reject is left out."""
+        loaded = load_paths(list(paths), limits=self.settings.fetch_limits)
+        return [_info(a, Article, content_hash=content_hash(a.text), history=()) for a in loaded.articles]
+
     def chunk_plan(self, paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
         """What ingesting ``paths`` would make, without storing anything: per article id, its
         chunk count and token count under these settings (loading errors are left out)."""
@@ -147,7 +154,16 @@ class Archive:
         stored = self._open().table.get(checked_article_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
-        return _full(stored)
+        return _full(stored, self.article_history(article_id))
+
+    @translating
+    def article_history(self, article_id: str) -> tuple[ArticleVersion, ...]:
+        """The versions of an article that changed copies replaced, oldest first."""
+        table = self._open().table
+        if table.hash_of(checked_article_id(article_id)) is None:
+            raise ArticleNotFoundError(article_id)
+        return tuple(ArticleVersion(**{f.name: getattr(v, f.name) for f in fields(ArticleVersion)})
+                     for v in table.history(article_id))  # fmt: skip
 
     @translating
     def remove(self, article_id: str) -> None:
@@ -193,10 +209,10 @@ def embedder_for(settings: Settings) -> MiniLMEmbedder:
     return MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
 
 
-def _info(stored, cls: type = ArticleInfo):
+def _info(stored, cls: type = ArticleInfo, **extra):
     """The store's record as the public type: the two share their field names."""
-    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
+    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls) if f.name not in extra}, **extra)
 
 
-def _full(stored) -> Article:
-    return _info(stored, Article)
+def _full(stored, history: tuple[ArticleVersion, ...] = ()) -> Article:
+    return _info(stored, Article, history=history)

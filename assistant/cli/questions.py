@@ -10,7 +10,8 @@ from .. import (
     Conversation,
     UserError,
 )
-from .root import app, err, open_assistant, out
+from . import root
+from .root import app, err, out
 
 
 @app.command()
@@ -25,7 +26,7 @@ def ask(
     mode: str | None = typer.Option(None, "--mode", help="Answer mode: reader, extractive or llm (default from settings)."),
 ) -> None:
     """Answer a question from the stored articles (seeds are indexed on first use)."""
-    assistant = open_assistant()
+    assistant = root.open_assistant()
     assistant.ensure_seeded()
     options = dict(top_k=top_k, outlet=outlet, since=since, until=until, mode=mode)
     if as_json:
@@ -73,7 +74,7 @@ def chat(
     mode: str | None = typer.Option(None, "--mode", help="Answer mode: reader, extractive or llm (default from settings)."),
 ) -> None:
     """Talk to the articles: follow-up questions keep the conversation; `/new` starts over, `/quit` ends."""
-    assistant = open_assistant()
+    assistant = root.open_assistant()
     assistant.ensure_seeded()
     assistant.warm_up()
     err.print(f"Answer modes: {', '.join(assistant.modes)}. Ask a question; /new starts over, /quit ends.", style="dim")
