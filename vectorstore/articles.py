@@ -219,7 +219,7 @@ class ArticleTable:
         conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         conn.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-            [(chunk_id(article_id, s, e), article_id, s, e) for s, e in spans],
+            [(span_id(article_id, s, e), article_id, s, e) for s, e in spans],
         )
 
     def clear_chunks(self, conn: sqlite3.Connection) -> None:
@@ -354,8 +354,8 @@ class ArticleTable:
         conn.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
-def chunk_id(article_id: str, start: int, end: int) -> str:
-    """``ID:START-END``; any article id works, since the span is split off from the right."""
+def span_id(article_id: str, start: int, end: int) -> str:
+    """A chunk's or a sentence's id, ``ID:START-END``; any article id works, since the span is split off from the right."""
     return f"{article_id}:{start}-{end}"
 
 
