@@ -9,7 +9,8 @@ from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import AnswerContext, Draft, DraftCitation
 from .answerers.extractive import ExtractiveAnswerer
 from .answerers.timeline import asks_change, asks_latest, format_timeline
-from .api import Assistant, Progress, ask, embedder_for
+from .api import Assistant, ask
+from .archive import Progress, embedder_for
 from .context.retrieval import Filters
 from .conversation import Conversation
 from .errors import (
@@ -37,6 +38,7 @@ from .types import (
     Answer,
     Article,
     ArticleInfo,
+    ArticleVersion,
     CheckReport,
     Citation,
     DatedFigure,
@@ -68,6 +70,7 @@ __all__ = [
     "Passage",
     "Article",
     "ArticleInfo",
+    "ArticleVersion",
     "IngestReport",
     "CheckReport",
     "Rejected",

@@ -5,58 +5,46 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields, replace
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from vectorstore.embedding import Embedder, MiniLMEmbedder
-from vectorstore.index import NewsIndex
-from vectorstore.loading import load_paths
-from vectorstore.text import chunk_spans
+from vectorstore.embedding import Embedder
 
 from .answerers.choosing import ReaderPolicy
 from .answerers.drafts import REFUSAL, AnswerContext, Draft
 from .answerers.extractive import ExtractiveAnswerer
 from .answerers.generative import LLMAnswerer
 from .answerers.timeline import kept_timeline
+from .archive import Archive
 from .citations import checked_citations
 from .context.building import build_context, cites_what_is_asked, sentence_query_vector
 from .context.retrieval import Filters, IndexRetriever
-from .errors import ArticleNotFoundError, InvalidInputError
-from .inputs import article_filters, checked_article_id, checked_question, until_as_of
+from .errors import InvalidInputError
+from .inputs import article_filters, checked_question, until_as_of
 from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
 from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
 from .reading.llm import backend_from_settings
 from .reading.reader import default_reader
-from .settings import Settings, load_settings
+from .settings import Settings
 from .store_errors import translating
 from .types import (
     Answer,
-    Article,
-    ArticleInfo,
-    CheckReport,
-    IngestReport,
     Passage,
-    Rejected,
     Step,
     TextDelta,
 )
-from .upkeep import salvage, table_damage
 
-__all__ = ["Assistant", "ask", "Progress"]
+__all__ = ["Assistant", "ask"]
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` during long work."""
 
 
 
-class Assistant:
+class Assistant(Archive):
     """Answers questions over the stored articles.
 
     Construction is cheap: the model and the store open on first use (or on
@@ -76,8 +64,7 @@ class Assistant:
         reader: Reader | None = None,
         llm: LLMBackend | None = None,
     ):
-        self.settings = settings if settings is not None else load_settings()
-        self._embedder = embedder if embedder is not None else embedder_for(self.settings)
+        super().__init__(settings, embedder=embedder)
         self._retriever = retriever
         self._builds_retriever = retriever is None  # ours reads the open index: rebuilt when it reopens
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
@@ -87,8 +74,6 @@ class Assistant:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
             self._answerers = self._default_answerers(reader)
-        self._index: NewsIndex | None = None
-        self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
 
     def _model_rewriter(self, reader: Reader | None) -> ModelRewriter | None:
@@ -122,11 +107,6 @@ class Assistant:
             return {writer.name: writer, **answerers}
         return {**answerers, writer.name: writer}
 
-    @property
-    def embedder(self) -> Embedder:
-        """The embedding model (shareable: pass it to another ``Assistant``)."""
-        return self._embedder
-
     # -- lifecycle ----------------------------------------------------------------
     @translating
     def warm_up(self) -> None:
@@ -143,145 +123,10 @@ class Assistant:
         self._context("warm up", 1, Filters(), self._answerer_for(None))
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        super().close()
         if self._builds_retriever:
             # It holds the closed index's Chroma collections, which a reindex replaces.
             self._retriever = None
-
-    def __enter__(self) -> Assistant:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _open(self, *, allow_mismatch: bool = False) -> NewsIndex:
-        if self._index is None:
-            with self._lock:
-                if self._index is None:
-                    self._index = self._open_index(allow_mismatch)
-        return self._index
-
-    @translating
-    def _open_index(self, allow_mismatch: bool) -> NewsIndex:
-        return NewsIndex(
-            Path(self.settings.home),
-            embedder=self._embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            chroma_url=self.settings.chroma_url,
-            chroma_token=self.settings.chroma_token.get_secret_value() if self.settings.chroma_token else None,
-            allow_mismatch=allow_mismatch,
-            write_lock_timeout_s=self.settings.write_lock_timeout_s,
-        )
-
-    # -- articles -----------------------------------------------------------------
-    @translating
-    def ingest(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> IngestReport:
-        """Load files, folders, page or feed URLs and feed files; index what is new or changed."""
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if not paths:
-            raise InvalidInputError("no paths given to ingest")
-        loaded = load_paths(paths)
-        index = self._open()
-        outcome = index.ingest(loaded.articles, progress=progress)
-        report = IngestReport(
-            added=outcome.added,
-            unchanged=outcome.unchanged,
-            replaced=outcome.replaced,
-            rejected=tuple(Rejected(src, why) for src, why in loaded.rejected),
-        )
-        logger.info(
-            "ingest: %d added, %d unchanged, %d replaced, %d rejected",
-            len(report.added), len(report.unchanged), len(report.replaced), len(report.rejected),
-        )
-        return report
-
-    @translating
-    def ensure_seeded(self, *, progress: Progress | None = None) -> IngestReport | None:
-        """Index ``settings.seeds`` when the store holds no article yet."""
-        if self._open().table.count():
-            return None
-        logger.info("empty store: indexing the seeds in %s", self.settings.seeds)
-        return self.ingest([self.settings.seeds], progress=progress)
-
-    @translating
-    def articles(self) -> list[ArticleInfo]:
-        return [_info(a) for a in self._open().table.all()]
-
-    @translating
-    def counts(self) -> dict[str, int]:
-        """How much the archive holds: ``articles`` and their ``chunks`` (as the article table records them)."""
-        table = self._open().table
-        return {"articles": table.count(), "chunks": table.chunk_count()}
-
-    @translating
-    def stored_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Every stored chunk's and sentence's text with the vector ingest gave it (for a cache to reuse)."""
-        index = self._open()
-        texts: dict[str, str | None] = {}
-        for article_id, start, end, vector in index.chroma.vectors():
-            if article_id not in texts:
-                stored = index.table.get(article_id)
-                texts[article_id] = stored.text if stored is not None else None
-            if (text := texts[article_id]) is not None:
-                yield text[start:end], vector
-
-    def chunk_plan(self, paths: Iterable[str | Path]) -> dict[str, tuple[int, int]]:
-        """What ingesting ``paths`` would make, without storing anything: per article id, its
-        chunk count and token count under these settings (loading errors are left out)."""
-        count = self._embedder.count_tokens
-        size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
-        return {
-            a.id: (len(chunk_spans(a.text, size=size, overlap=overlap, count_tokens=count)), count(a.text))
-            for a in load_paths(list(paths)).articles
-        }
-
-    @translating
-    def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(checked_article_id(article_id))
-        if stored is None:
-            raise ArticleNotFoundError(article_id)
-        return _full(stored)
-
-    @translating
-    def remove(self, article_id: str) -> None:
-        if not self._open().remove(checked_article_id(article_id)):
-            raise ArticleNotFoundError(article_id)
-
-    @translating
-    def reindex(self, *, progress: Progress | None = None) -> int:
-        """Rebuild every derived index from the article table; returns the article count."""
-        self.close()
-        index = self._open(allow_mismatch=True)
-        return index.reindex(progress=progress)
-
-    @translating
-    def check(self, *, repair: bool = False) -> CheckReport:
-        """Compare the article table with Chroma and BM25; with ``repair``, fix what drifted.
-
-        Checking only reads. Repairing is a write: it waits for the write
-        lock like an ingest, rolls back an ingest group left pending,
-        deletes orphans and writes missing entries back from the table.
-        """
-        damage = table_damage(self._open, Path(self.settings.home))
-        if damage and not repair:
-            return CheckReport(consistent=False, problems=(damage,), repaired=(), remaining=(damage,), counts={})
-        if damage:
-            self.close()
-            timeout = self.settings.write_lock_timeout_s
-            salvaged = salvage(damage, Path(self.settings.home), lock_timeout_s=timeout, reindex=self.reindex)
-        else:
-            salvaged = ()
-        outcome = self._open().check(repair=repair)
-        return CheckReport(
-            consistent=outcome.consistent,
-            problems=outcome.found.problems(),
-            repaired=salvaged + outcome.repaired,
-            remaining=outcome.after.problems(),
-            counts=outcome.after.counts(),
-        )
 
     # -- questions ----------------------------------------------------------------
     @translating
@@ -439,20 +284,6 @@ class Assistant:
 
     def _embed_one(self, text: str) -> np.ndarray:
         return self._embedder.embed([text])[0]
-
-
-def embedder_for(settings: Settings) -> MiniLMEmbedder:
-    """The embedding model the settings name (``embed_backend``); cheap until first used."""
-    return MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
-
-
-def _info(stored, cls: type = ArticleInfo):
-    """The store's record as the public type: the two share their field names."""
-    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
-
-
-def _full(stored) -> Article:
-    return _info(stored, Article)
 
 
 @functools.lru_cache(maxsize=1)

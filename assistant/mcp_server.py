@@ -130,12 +130,14 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
 
     @server.tool()
     def list_articles() -> list[dict[str, Any]]:
-        """The stored articles: id, title, outlet, agencies, published (YYYY-MM-DD or null), source, content_hash."""
+        """The stored articles: id, title, outlet, agencies, published (YYYY-MM-DD or null), source, content_hash,
+        author and updated (a web page's, else null)."""
         return _guarded(lambda: [a.to_dict() for a in assistant.articles()])
 
     @server.tool()
     def get_article(article_id: str) -> dict[str, Any]:
-        """One stored article with its full cleaned `text`: a citation's quote is text[start:end]."""
+        """One stored article with its full cleaned `text` (a citation's quote is text[start:end]) and
+        its `history`: the versions a changed copy replaced (replaced_at, title, published, updated, content_hash)."""
         return _guarded(lambda: assistant.article(article_id).to_dict())
 
     return server

@@ -10,10 +10,13 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vectorstore.fetch_limits import FetchLimits
+
 from .errors import SettingsError
 
 __all__ = ["Settings", "Tuning", "load_settings", "DEFAULT_SEEDS"]
 
+_FETCH = FetchLimits()
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = _REPO_ROOT / "seeds"
 
@@ -136,10 +139,27 @@ class Settings(BaseSettings):
         description="Seconds a write (ingest, remove, reindex, check --repair) waits for another writer's lock before failing.",
     )
 
+    fetch_timeout_s: float = Field(
+        _FETCH.timeout_s, gt=0, le=600, description="Seconds a page, feed or robots.txt request may take (ingest by URL, watch)."
+    )
+    fetch_max_mb: float = Field(
+        _FETCH.max_bytes / (1024 * 1024), gt=0, le=1024, description="Largest page or feed fetched, in MB; larger is rejected."
+    )
+    fetch_max_redirects: int = Field(_FETCH.max_redirects, ge=0, le=50, description="Redirects a fetch follows.")
+    fetch_user_agent: str = Field(
+        _FETCH.user_agent, min_length=1, max_length=500, description="The User-Agent sent, and matched in robots.txt."
+    )
+
     max_file_mb: float = Field(10.0, gt=0, le=1024, description="Largest file the chat's upload box accepts, in MB.")
     auth: SecretStr | None = Field(
         None, description="USER:PASS the chat asks for; needed to serve on an address other than localhost."
     )
+
+    @property
+    def fetch_limits(self) -> FetchLimits:
+        """What ``vectorstore.web`` obeys, from the ``fetch_*`` fields."""
+        return FetchLimits(timeout_s=self.fetch_timeout_s, max_bytes=max(1, int(self.fetch_max_mb * 1024 * 1024)),
+                           max_redirects=self.fetch_max_redirects, user_agent=self.fetch_user_agent)
 
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:
@@ -150,6 +170,13 @@ class Settings(BaseSettings):
         if self.llm == "ollama" and not self.llm_model:
             raise ValueError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL, e.g. qwen2.5:1.5b")
         return self
+
+    @field_validator("fetch_user_agent")
+    @classmethod
+    def _user_agent_is_one_line(cls, value: str) -> str:
+        if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("must be one line of printable text (it is sent as an HTTP header)")
+        return value.strip()
 
     @field_validator("chroma_url")
     @classmethod

@@ -20,6 +20,7 @@ __all__ = [
     "Passage",
     "ArticleInfo",
     "Article",
+    "ArticleVersion",
     "IngestReport",
     "CheckReport",
     "Rejected",
@@ -233,6 +234,8 @@ class ArticleInfo:
     published: str | None
     source: str
     content_hash: str
+    author: str | None = None    # a page's author, when its HTML names one
+    updated: str | None = None   # YYYY-MM-DD: a page's last update, when later than published
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -241,10 +244,38 @@ class ArticleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """An earlier version of an article, replaced when a changed copy (same id) was ingested.
+
+    Attributes:
+        replaced_at: when it was replaced, UTC, ``YYYY-MM-DDTHH:MM:SSZ``.
+        title, published, updated, content_hash: that version's (its text is not kept).
+    """
+
+    replaced_at: str
+    title: str
+    published: str | None
+    updated: str | None
+    content_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class Article(ArticleInfo):
-    """A stored article with its cleaned text (what citations point into)."""
+    """A stored article with its cleaned text (what citations point into).
+
+    ``history``: the versions it replaced, oldest first (empty: never replaced).
+    """
 
     text: str = ""
+    history: tuple[ArticleVersion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = ArticleInfo.to_dict(self)
+        d["history"] = [v.to_dict() for v in self.history]
+        return d
 
 
 @dataclass(frozen=True, slots=True)

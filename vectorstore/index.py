@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
+from .articles import ArticleTable, StoredArticle, content_hash, span_id
 from .bm25_index import BM25Index
 from .chroma_store import ArticleFilters, ChromaStore, open_client
 from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
@@ -285,9 +285,9 @@ class NewsIndex:
         chunk_ids, chunk_meta, sent_ids, sent_meta = [], [], [], []
         for art, chunks, sents in plans:
             base = _filter_meta(art)
-            chunk_ids += [chunk_id(art.id, s, e) for s, e in chunks]
+            chunk_ids += [span_id(art.id, s, e) for s, e in chunks]
             chunk_meta += [{**base, "start": s, "end": e} for s, e in chunks]
-            sent_ids += [chunk_id(art.id, s, e) for s, e in sents]
+            sent_ids += [span_id(art.id, s, e) for s, e in sents]
             sent_meta += [{"article_id": art.id, "start": s, "end": e} for s, e in sents]
         ids = [art.id for art, _, _ in plans]
         with self.table.transaction() as conn:
@@ -371,12 +371,12 @@ class NewsIndex:
             sent_texts = [art.text[s:e] for art, _, sents in plans for s, e in sents]
             chunk_vecs = chunk_vectors(plans, sent_vecs, [count(t) for t in sent_texts])
             chunks = [
-                (chunk_id(art.id, s, e), art.text[s:e], {**_filter_meta(art), "start": s, "end": e})
+                (span_id(art.id, s, e), art.text[s:e], {**_filter_meta(art), "start": s, "end": e})
                 for art, spans, _ in plans
                 for s, e in spans
             ]
             sentences = [
-                (chunk_id(art.id, s, e), {"article_id": art.id, "start": s, "end": e})
+                (span_id(art.id, s, e), {"article_id": art.id, "start": s, "end": e})
                 for art, _, spans in plans
                 for s, e in spans
             ]

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from ..context.ranking import Candidate, is_body_sentence
+from ..language.calendar import WEEKDAYS
 from ..language.question import QuestionInfo
 from ..language.terms import count_figure
 from ..settings import Tuning
@@ -77,9 +78,8 @@ def render(
 
 KIND_WORD = {"count": "figure", "date": "date", "person": "name", "name": "name", "place": "place"}
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
-_WEEKDAY = re.compile(r"\b(?:on|last|this)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_WEEKDAY = re.compile(rf"\b(?:on|last|this)\s+({'|'.join(WEEKDAYS)})\b", re.I)
 
 # Present-tense questions ask about a state that may have changed since publication.
 _NOW = re.compile(r"^\s*(?:\w+\s+){0,3}?(is|are|has|have|does|do)\b|\b(still|currently|now|today)\b", re.I)
@@ -153,7 +153,7 @@ def date_notices(info: QuestionInfo, pick: Candidate, context: AnswerContext) ->
     if info.kind == "date":
         m = _WEEKDAY.search(context.texts[pick.article_id][pick.start : pick.end])
         if m:
-            back = (day.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+            back = (day.weekday() - WEEKDAYS.index(m.group(1).lower())) % 7
             when = day - dt.timedelta(days=back)
             notes.append(f"“{m.group(1)}” in {source} of {published} is {when.isoformat()}.")
     elif _NOW.search(info.text):

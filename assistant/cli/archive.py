@@ -9,7 +9,8 @@ import typer
 from .. import (
     load_settings,
 )
-from .root import app, open_assistant, out, progress_bar
+from . import root
+from .root import app, out, progress_bar
 
 
 @app.command()
@@ -20,7 +21,7 @@ def ingest(
     """Add or update articles; unchanged ones are skipped."""
     bar, update = progress_bar("Indexing")
     with bar:
-        report = open_assistant().ingest(paths, progress=update)
+        report = root.open_assistant().ingest(paths, progress=update)
     out.print(
         f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
         f"replaced {len(report.replaced)}, rejected {len(report.rejected)}"
@@ -37,7 +38,7 @@ def ingest(
 @app.command("list")
 def list_articles(as_json: bool = typer.Option(False, "--json", help="Print a JSON array.")) -> None:
     """List the stored articles."""
-    articles = open_assistant().articles()
+    articles = root.open_assistant().articles()
     if as_json:
         out.print_json(json.dumps([a.to_dict() for a in articles]))
         return
@@ -49,20 +50,24 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print a JS
 @app.command()
 def show(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
     """Print an article's metadata and cleaned text."""
-    a = open_assistant().article(article_id)
+    a = root.open_assistant().article(article_id)
     out.print(a.title, style="bold", markup=False)
     out.print(
         f"{a.outlet or 'unknown outlet'} · {a.published or 'date unknown'} · {a.source}"
+        + (f" · updated {a.updated}" if a.updated else "") + (f" · by {a.author}" if a.author else "")
         + (f" · wire: {', '.join(a.agencies)}" if a.agencies else ""),
         markup=False,
     )
+    for v in a.history:  # versions a changed copy of the page replaced
+        out.print(f"replaced {v.replaced_at}: {v.title} · {v.published or 'date unknown'} · {v.content_hash[:12]}",
+                  markup=False, highlight=False, style="dim")
     out.print()
     out.print(a.text, markup=False, highlight=False)
 
 @app.command()
 def remove(article_id: str = typer.Argument(..., help="An id from `assistant list`.")) -> None:
     """Remove an article and its index entries."""
-    open_assistant().remove(article_id)
+    root.open_assistant().remove(article_id)
     out.print(f"removed {article_id}", markup=False, highlight=False)
 
 @app.command()
@@ -70,7 +75,7 @@ def reindex() -> None:
     """Rebuild Chroma and BM25 from the article table with the current settings."""
     bar, update = progress_bar("Reindexing")
     with bar:
-        count = open_assistant().reindex(progress=update)
+        count = root.open_assistant().reindex(progress=update)
     out.print(f"reindexed {count} articles")
 
 @app.command()
@@ -79,7 +84,7 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the CheckReport as JSON."),
 ) -> None:
     """Compare the article table with Chroma and BM25; exit 1 while they disagree."""
-    report = open_assistant().check(repair=repair)
+    report = root.open_assistant().check(repair=repair)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:

@@ -12,7 +12,8 @@ from .. import (
     check_as_of,
     format_timeline,
 )
-from .root import app, err, open_assistant, out
+from . import root
+from .root import app, err, out
 
 _AS_OF_HELP = "Answer as the archive stood on YYYY-MM-DD: only articles published by then."
 
@@ -30,7 +31,7 @@ def ask(
     as_of: str | None = typer.Option(None, "--as-of", callback=check_as_of, help=_AS_OF_HELP),  # timeline
 ) -> None:
     """Answer a question from the stored articles (seeds are indexed on first use)."""
-    assistant = open_assistant()
+    assistant = root.open_assistant()
     assistant.ensure_seeded()
     options = dict(top_k=top_k, outlet=outlet, since=since, until=until, mode=mode, as_of=as_of)
     if as_json:
@@ -81,7 +82,7 @@ def chat(
     as_of: str | None = typer.Option(None, "--as-of", callback=check_as_of, help=_AS_OF_HELP),  # timeline
 ) -> None:
     """Talk to the articles: follow-up questions keep the conversation; `/new` starts over, `/quit` ends."""
-    assistant = open_assistant()
+    assistant = root.open_assistant()
     assistant.ensure_seeded()
     assistant.warm_up()
     err.print(f"Answer modes: {', '.join(assistant.modes)}. Ask a question; /new starts over, /quit ends.", style="dim")

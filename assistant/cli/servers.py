@@ -12,7 +12,8 @@ from .. import (
     MCP_TRANSPORTS,
     run_mcp_server,
 )
-from .root import app, err, open_assistant, progress_bar
+from . import root
+from .root import app, err, progress_bar
 
 _Transport = enum.Enum("_Transport", {name: name for name in MCP_TRANSPORTS}, type=str)
 
@@ -32,7 +33,7 @@ def mcp_command(
         where = "stdin/stdout" if transport.value == "stdio" else f"http://{host}:{port}{MCP_PATH}"
         err.print(f"MCP server ready on {where}", markup=False, highlight=False)
 
-    with open_assistant() as assistant:
+    with root.open_assistant() as assistant:
         bar, update = progress_bar("Indexing seeds")
         with bar:
             assistant.ensure_seeded(progress=update)
