@@ -90,7 +90,8 @@ class DatedFigure:
     Attributes:
         figure: the figure as the article writes it ("14", "dozens").
         value: its number, for a chart ("14" -> 14.0); None for words like "dozens".
-        published: its article's date, ``YYYY-MM-DD`` (undated reports are left out).
+        published: its report's date, ``YYYY-MM-DD``: the article's last update when one is
+            stored (its text is that version's), else its publication (undated reports are left out).
         outlet: the article's outlet, or None.
         article_id: the article it comes from.
         n: the number of the citation (and ``[n]`` marker) that quotes it.

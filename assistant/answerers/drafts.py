@@ -62,6 +62,8 @@ class AnswerContext:
     # every outlet and agency in the store, so that naming one is not naming
     # something the articles never mention
     source_names: frozenset[str] = frozenset()
+    # article id -> YYYY-MM-DD of the page's last update, when later than published (answerers/timeline.py)
+    updated: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

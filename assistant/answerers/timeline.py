@@ -11,8 +11,8 @@ says which is newer.
 
 The question forms are read by two documented rules (``asks_latest``,
 ``asks_change``), not by wording written for one question.  A figure's date
-is its article's publication date as stored (for a feed item, its published
-or else its updated stamp).  "As of" a date is a retrieval filter
+is its article's date: the page's last update when one is stored (the text
+is that version's), else its publication date.  "As of" a date is a retrieval filter
 (``inputs.until_as_of``).
 """
 
@@ -143,9 +143,7 @@ def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: A
     of a timeline, and only sentences the reader accepts reach one)."""
     if info.kind != "count":
         return False
-    dates = {
-        context.published.get(c.article_id) for c in pool if counts_in(context.texts[c.article_id][c.start : c.end])
-    }  # fmt: skip
+    dates = {report_date(c.article_id, context) for c in pool if counts_in(context.texts[c.article_id][c.start : c.end])}
     return len(dates - {None}) >= 2
 
 
@@ -157,11 +155,16 @@ def _reports(info, lead, ranked, context, tuning: Tuning) -> list[_Report]:
         if cand is not lead and not (cand.score >= lead.score * tuning.timeline_near and same_fact):
             continue
         for item in (cand, *copies_of(cand, context)):
-            published = context.published.get(item.article_id)
+            published = report_date(item.article_id, context)
             figure = _figure(context.texts[item.article_id][item.start : item.end], counted, context.tokenize)
             if published and figure and item.article_id not in out and len(out) < _MOST:
                 out[item.article_id] = _Report(item, figure, published, rank)
     return list(out.values())
+
+
+def report_date(article_id: str, context: AnswerContext) -> str | None:
+    """A report's date: its page's last update when it has one (the text is that version's), else its publication."""
+    return context.updated.get(article_id) or context.published.get(article_id)
 
 
 def _figure(sentence: str, counted: set[str], tokenize) -> str | None:

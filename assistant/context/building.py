@@ -25,12 +25,13 @@ __all__ = ["build_context", "cites_what_is_asked", "sentence_query_vector"]
 
 def build_context(store: Store, question: str, passages: Sequence[Passage], query_vector: np.ndarray) -> AnswerContext:
     """The context for ``passages`` as retrieved (an article removed since retrieval is left out)."""
-    texts, outlets, published, hashes, credits = {}, {}, {}, {}, {}
+    texts, outlets, published, hashes, credits, updated = {}, {}, {}, {}, {}, {}
     for aid in dict.fromkeys(p.article_id for p in passages):
         stored = store.table.get(aid)
         if stored is not None:
             texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
             hashes[aid] = stored.content_hash
+            updated[aid] = stored.updated  # a report's date in a timeline (answerers/timeline.py)
             credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
     sentences = store.sentences_of(hashes)
     # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
@@ -46,6 +47,7 @@ def build_context(store: Store, question: str, passages: Sequence[Passage], quer
         tokenize=tokenize,
         outlets=outlets,
         published=published,
+        updated=updated,
         credits=credits,
         source_names=store.table.source_names(),
         copies=store.copies_of(list(texts)),

@@ -96,7 +96,7 @@ def check_cited(draft, ctx):
         cite = draft.citations[entry.n - 1]
         assert cite.article_id == entry.article_id
         assert entry.figure in ctx.texts[cite.article_id][cite.start : cite.end]
-        assert entry.published == ctx.published[entry.article_id]
+        assert entry.published == (ctx.updated.get(entry.article_id) or ctx.published[entry.article_id])
 
 
 def test_a_count_reported_on_several_days_leads_with_the_newest_figure_and_its_date():
@@ -135,6 +135,14 @@ def test_two_reports_of_the_newest_date_that_differ_are_both_shown_and_named():
     assert draft.text.startswith("12 (Bay Times, 2024-03-03), the latest of 3 reports:")
     assert "Other reports: 7 (Coast Post, 2024-03-01) [2]; 14 (Coast Post, 2024-03-03) [3]." in draft.text
     assert "The reports of 2024-03-03 disagree: Bay Times gives 12; Coast Post gives 14." in draft.notice
+
+
+def test_an_updated_page_reports_as_of_its_update():
+    # Article a's text is its version of 2024-03-04, so its figure is the newest report.
+    ctx = replace(story("How many fishing boats sank in the storm?"), updated={"a": "2024-03-04"})
+    draft = answer(ctx)
+    assert draft.text.startswith("7 (Coast Post, 2024-03-04), the latest of 3 reports:")
+    assert [(e.published, e.figure) for e in draft.timeline][-1] == ("2024-03-04", "7")
 
 
 def test_undated_reports_make_no_timeline():
