@@ -46,6 +46,7 @@ class Answer:
     timings_ms: dict = field(default_factory=lambda: {"total": 1.0})
     refusal: str | None = None
     dropped: int = 0
+    timeline: tuple = ()
 
 
 def test_the_fake_answer_has_every_field_of_the_real_one():

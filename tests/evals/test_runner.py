@@ -62,6 +62,7 @@ class FakeAnswer:
     timings_ms: dict = field(default_factory=lambda: {"retrieve": 2.0, "rank": 1.0, "answer": 1.0, "total": 4.0})
     refusal: str | None = None
     dropped: int = 0
+    timeline: tuple = ()
 
 
 @pytest.mark.parametrize("fake, real", [(FakeAnswer, "Answer"), (FakePassage, "Passage")])
