@@ -80,6 +80,12 @@ class MiniLMEmbedder:
     def backend(self) -> str:
         return self._backend
 
+    @property
+    def torch_loaded(self) -> bool:
+        """Whether sentence-transformers (and torch) is loaded: ``warm_up`` or a
+        batch of over ``LIGHT_MAX_TEXTS`` texts loads it; a question or two never does."""
+        return self._model is not None
+
     def warm_up(self) -> None:
         if self._backend == "onnx-int8":
             self._onnx_model()
