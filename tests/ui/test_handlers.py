@@ -42,7 +42,7 @@ def test_upload_rejects_wrong_types_and_big_files_by_name_and_ingests_the_rest(t
     kept = tmp_path / "home" / "uploads"
     handlers = ArticleHandlers(store, max_file_mb=1, upload_dir=kept)
     report, *_ = handlers.upload([str(ok), str(pdf), str(big)], "", progress=lambda *a, **k: None)
-    assert store.ingested == [kept / "fine.md"]  # kept in the data folder, not Gradio's temporary copy
+    assert store.ingested == [kept / "fine.md"]  # copied into upload_dir (the app passes the data folder's: test_browser)
     assert (kept / "fine.md").read_text() == "# Title\n\nBody."
     assert "Added: fine" in report
     assert "Rejected: paper.pdf: not a .txt, .md, .html, .jsonl file" in report
