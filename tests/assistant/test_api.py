@@ -167,7 +167,7 @@ def test_changed_chunk_settings_ask_for_reindex(seeded_home, tmp_path, embedder)
 def test_constructor_is_cheap_and_default_ask_seeds_an_empty_store(tmp_path):
     home = tmp_path / "cheap"
     assistant = Assistant(load_settings(home=home))
-    assert not home.exists() and not assistant.embedder.torch_loaded  # nothing opened or loaded yet
+    assert not home.exists() and assistant.embedder.loaded == ()  # nothing opened or loaded yet
     # ``assistant.ask`` keeps one default Assistant per process: a fresh process
     # asks it, with only ASSISTANT_HOME (an empty folder) set, as a user would.
     code = (
