@@ -101,7 +101,7 @@ def private_reaches(source: str) -> list[str]:
                 found.append(f"line {node.lineno}: .{node.attr}")
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in {"setattr", "getattr", "delattr", "hasattr", "setitem"}:
+            if name in {"setattr", "getattr", "delattr", "hasattr"}:
                 for arg in node.args[:2]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         if private(arg.value) or any(private(part) for part in arg.value.split(".")[1:]):
