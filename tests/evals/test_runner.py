@@ -59,7 +59,7 @@ class FakeAnswer:
     refused: bool = False
     answerer: str = "fake"
     notice: str | None = None
-    timings_ms: dict = field(default_factory=lambda: {"retrieve": 2.0, "rank": 1.0, "answer": 1.0, "total": 4.0})
+    timings_ms: dict = field(default_factory=dict)
     refusal: str | None = None
     dropped: int = 0
     timeline: tuple = ()
@@ -80,6 +80,19 @@ def test_the_fake_citation_is_a_part_of_the_real_one():
     from assistant import Citation
 
     assert {f.name for f in dataclasses.fields(FakeCitation)} <= {f.name for f in dataclasses.fields(Citation)}
+
+
+# Each question takes its own time, so a latency figure shows which answers it was taken over.
+TOTAL_MS = {
+    "How many posts were seized?": 10.0, "What is the capital of Mars?": 20.0,
+    "Who seized posts?": 1000.0, "How many?": 30.0,  # c3: only its last turn's answer is the case's
+    "Who won the election?": 40.0, "Dev only?": 5000.0,  # d1 is not in the test split
+}  # fmt: skip
+
+
+def timings(question: str) -> dict:
+    total = TOTAL_MS[question]
+    return {"retrieve": total / 2, "rank": total / 4, "answer": total / 4, "total": total}
 
 
 class FakeAssistant:
@@ -107,8 +120,10 @@ class FakeAssistant:
         FakeAssistant.log.append(("ask", question, len(history)))
         rewritten = f"{history[-1][0]} {question}" if history else question
         if "posts" in rewritten:
-            return FakeAnswer(question, rewritten, "They seized 60 posts [1].", (FakeCitation(1, "a", SENT_A),))
-        return FakeAnswer(question, rewritten, "The articles don't say.", refused=True)
+            return FakeAnswer(
+                question, rewritten, "They seized 60 posts [1].", (FakeCitation(1, "a", SENT_A),), timings_ms=timings(question)
+            )
+        return FakeAnswer(question, rewritten, "The articles don't say.", refused=True, timings_ms=timings(question))
 
     def close(self):
         pass
@@ -199,7 +214,9 @@ def test_metrics_of_the_default_config(report: evals.EvalReport):
     assert got["unanswerable_refused"] == 1.0
     assert got["answerable_answered"] == pytest.approx(2 / 3)
     assert got["refusal_accuracy"] == pytest.approx(5 / 6)
-    assert result.latency_ms["total"] == {"p50": 4.0, "p95": 4.0}
+    # Over c1, c2, c3 (its last turn) and c4: 10, 20, 30, 40 ms; numpy's linear percentiles.
+    assert result.latency_ms["total"] == {"p50": 25.0, "p95": pytest.approx(38.5)}
+    assert result.latency_ms["retrieve"] == {"p50": 12.5, "p95": pytest.approx(19.25)}
     assert set(result.per_category) == {"fact", "unanswerable", "multi_turn"}
     assert result.per_category["fact"]["n"] == 2
     assert result.per_category["fact"]["contains"] == 0.5

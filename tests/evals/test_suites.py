@@ -365,14 +365,14 @@ def test_fetch_lee_skips_when_cached_and_downloads_when_forced(tmp_path, monkeyp
     out = tmp_path / "lee.jsonl"
     out.write_text("cached\n", encoding="utf-8")
 
-    def no_pip(dest):
+    def no_pip(dest, requirement, **kwargs):
         raise AssertionError("pip must not run when the file exists")
 
-    monkeypatch.setattr(fl, "_download_wheel", no_pip)
+    monkeypatch.setattr(fl, "download_wheel", no_pip)
     assert fl.fetch_lee(tmp_path) == out
     assert out.read_text(encoding="utf-8") == "cached\n"
 
     # force=True downloads again; the fake download makes a tiny wheel.
-    monkeypatch.setattr(fl, "_download_wheel", lambda dest: make_wheel(dest / "gensim-x.whl", "One. Two.\n"))
+    monkeypatch.setattr(fl, "download_wheel", lambda dest, requirement, **kw: make_wheel(dest / "gensim-x.whl", "One. Two.\n"))
     assert fl.fetch_lee(tmp_path, force=True) == out
     assert json.loads(out.read_text(encoding="utf-8"))["text"] == "One. Two."

@@ -42,9 +42,10 @@ def test_chat_events_are_not_public_api(fake_app):
 
 
 @pytest.mark.unit
-def test_chat_endpoint_passes_the_conversation_and_filters(fake_app, seized_question, make_answer):
+def test_chat_endpoint_passes_the_conversation_and_filters(fake_app, seized_question, make_answer, make_citation):
     url, fake = fake_app
-    first = make_answer(seized_question).to_dict()
+    # The earlier turn cites another outlet than the filter names, so neither can stand in for the other.
+    first = make_answer(seized_question, citations=(make_citation(outlet="Harbour Post"),)).to_dict()
     result = _client(url).predict(
         "And when?", [first], "Example News", "2023-09-01", "", 3, "", api_name="/chat"
     )
@@ -52,7 +53,7 @@ def test_chat_endpoint_passes_the_conversation_and_filters(fake_app, seized_ques
     question, history = fake.calls[-1]
     assert question == "And when?"
     assert [q for q, _ in history] == [seized_question]
-    assert history[0][1].citations[0].outlet == "Example News"
+    assert history[0][1].citations[0].outlet == "Harbour Post"
     assert fake.options[-1] == dict(outlet="Example News", since="2023-09-01", until=None, top_k=3, mode=None)
 
 

@@ -137,6 +137,9 @@ def test_upload_reports_and_remove_updates_the_list(page, chat, fake_app, tmp_pa
     row = page.locator("#article-list tr", has_text="harbour_news")
     expect(row).to_have_count(1)
     assert "Harbour news <i>today</i>" in row.inner_text()
+    # The app keeps the upload in the store's own folder (not Gradio's temporary copy) before ingesting it.
+    kept = fake.settings.home / "uploads" / "harbour_news.txt"
+    assert fake.article("harbour_news").source == str(kept) and kept.read_text(encoding="utf-8") == good.read_text(encoding="utf-8")
 
     page.locator("#article-search input, #article-search textarea").first.fill("harbour")
     expect(page.locator("#article-list tbody tr")).to_have_count(1, timeout=30_000)

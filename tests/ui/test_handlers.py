@@ -42,7 +42,7 @@ def test_upload_rejects_wrong_types_and_big_files_by_name_and_ingests_the_rest(t
     kept = tmp_path / "home" / "uploads"
     handlers = ArticleHandlers(store, max_file_mb=1, upload_dir=kept)
     report, *_ = handlers.upload([str(ok), str(pdf), str(big)], "", progress=lambda *a, **k: None)
-    assert store.ingested == [kept / "fine.md"]  # kept in the data folder, not Gradio's temporary copy
+    assert store.ingested == [kept / "fine.md"]  # copied into upload_dir (the app passes the data folder's: test_browser)
     assert (kept / "fine.md").read_text() == "# Title\n\nBody."
     assert "Added: fine" in report
     assert "Rejected: paper.pdf: not a .txt, .md, .html, .jsonl file" in report
@@ -79,7 +79,9 @@ def test_the_chat_shows_steps_then_the_streamed_draft_then_the_checked_answer(fa
     assert "Searching the articles…" in shown[0]
     assert any("Reading 3 passages…" in s for s in shown)
     drafts = [s for s in shown if "answer-draft" in s]
-    assert drafts[0].count("Azerbaijan said") == 1 and "posts [1]." in drafts[-1]
+    # The draft grows by each piece the fake streams: the whole text at the end, each piece once.
+    assert len(drafts) == 3 and "Azerbaijan said it seized posts [1]." in drafts[-1]
+    assert drafts[-1].count("Azerbaijan said") == 1 and "it seized" in drafts[1] and "posts" not in drafts[1]
     assert "citation-card" in shown[-1] and "answer-draft" not in shown[-1]
     assert [a.question for a in convo.conversation.answers] == ["Write it as a stream"]
     assert convo.answer_at == {1: 0}  # message 1 (after the question) shows turn 0
@@ -130,16 +132,16 @@ def test_the_mode_picker_shows_only_when_there_is_a_choice(fake_assistant):
         return next(c for c in app.config["components"] if c.get("props", {}).get("elem_id") == "filter-mode")
 
     assert mode_radio(build_app(fake_assistant))["props"]["visible"] is False
-    fake_assistant.modes = ("reader", "extractive", "llm")
+    fake_assistant.modes = ("reader", "extractive", "llm")  # as a real Assistant with the reader and an LLM has them
     radio = mode_radio(build_app(fake_assistant))["props"]
     assert radio["visible"] is True and radio["value"] == "reader"
 
 
-def test_the_fake_assistant_offers_only_what_the_real_one_does(fake_assistant):
+def test_the_fake_assistant_offers_only_what_the_real_one_does(fake_assistant, tmp_path):
     """Each public method of the fake exists on ``Assistant`` and takes the same named parameters."""
     import inspect
 
-    from assistant import Assistant
+    from assistant import Assistant, load_settings
 
     fake = type(fake_assistant)
     methods = [n for n, v in vars(fake).items() if callable(v) and not n.startswith("_")]
@@ -151,4 +153,7 @@ def test_the_fake_assistant_offers_only_what_the_real_one_does(fake_assistant):
         theirs = inspect.signature(real).parameters
         for p in ours:
             assert p.name in theirs and theirs[p.name].kind == p.kind, f"{name}({p.name}) differs from Assistant's"
-    assert set(fake.modes) <= {"extractive", "reader", "llm"}
+    # Its modes are ones a real Assistant offers: one with the reader on and an LLM set up offers every
+    # mode (its constructor loads and opens nothing).
+    everything = load_settings(home=tmp_path / "real", reader="on", llm="ollama", llm_model="any")
+    assert set(fake.modes) <= set(Assistant(everything).modes)

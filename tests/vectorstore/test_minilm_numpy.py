@@ -20,12 +20,12 @@ TEXTS = [
 ]
 
 
-def test_light_vectors_match_sentence_transformers(torch_embedder):
+def test_light_vectors_match_sentence_transformers(sentence_transformer):
     light = MiniLMEmbedder()  # fresh: sentence-transformers not loaded in it
     got = light.embed(TEXTS)
-    assert light._model is None  # the light path answered
+    assert light.loaded == ("numpy",)  # the light path answered
     # sentence-transformers itself: embedder.embed would take the numpy pass for so few texts
-    want = torch_embedder._model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    want = sentence_transformer(TEXTS)
     assert got.shape == want.shape == (len(TEXTS), 384) and got.dtype == np.float32
     assert np.abs(got - want).max() < 1e-5
 
@@ -40,16 +40,29 @@ def test_a_question_is_embedded_without_importing_torch():
     assert done.stdout.strip() == "(1, 384) []"
 
 
-def test_many_texts_go_to_sentence_transformers(torch_embedder):
-    assert len(torch_embedder.embed(["a sentence"] * (LIGHT_MAX_TEXTS + 1))) == LIGHT_MAX_TEXTS + 1
-    assert torch_embedder._model is not None
+def test_many_texts_go_to_sentence_transformers(monkeypatch):
+    from sentence_transformers import SentenceTransformer
+
+    sent = []
+    real = SentenceTransformer.encode
+    monkeypatch.setattr(SentenceTransformer, "encode", lambda self, texts, **kw: sent.append(len(texts)) or real(self, texts, **kw))
+    model = MiniLMEmbedder()  # fresh: torch not loaded in it yet
+    assert len(model.embed(["a sentence"] * LIGHT_MAX_TEXTS)) == LIGHT_MAX_TEXTS and "torch" not in model.loaded
+    assert len(model.embed(["a sentence"] * (LIGHT_MAX_TEXTS + 1))) == LIGHT_MAX_TEXTS + 1
+    assert "torch" in model.loaded and sent == [LIGHT_MAX_TEXTS + 1]
 
 
 def test_a_question_takes_the_numpy_pass_once_torch_is_loaded(torch_embedder, monkeypatch):
+    from sentence_transformers import SentenceTransformer
+
     torch_embedder.warm_up()
+    assert "torch" in torch_embedder.loaded
 
     def refuse(*args, **kwargs):
         raise AssertionError("a question went to sentence-transformers")
 
-    monkeypatch.setattr(torch_embedder._model, "encode", refuse)
+    # sentence-transformers' own class, not the embedder's insides: any model of it refuses
+    monkeypatch.setattr(SentenceTransformer, "encode", refuse)
     assert torch_embedder.embed(TEXTS[:2]).shape == (2, 384)
+    with pytest.raises(AssertionError, match="went to sentence-transformers"):
+        torch_embedder.embed(TEXTS[:1] * (LIGHT_MAX_TEXTS + 1))  # the patch does reach a big batch

@@ -149,15 +149,16 @@ def test_a_check_without_repair_lets_a_writer_in_while_it_looks(tmp_path, hash_e
     index = NewsIndex(home, embedder=hash_embedder(), chunk_size=256, chunk_overlap=32)
     index.ingest([HARBOUR])
     writer = WriteLock(home / LOCK_NAME, timeout_s=0)  # another process's, in effect: its own flock
-    real = index._survey
+    table = index.table
+    real = table.ids_without_rows  # read by the check while it looks, after it has asked who writes
     got_in = []
 
-    def survey(**kwargs):
-        with writer.held():
+    def looking():
+        with writer.held():  # another writer takes the lock mid-check (WriterBusy here would fail the test)
             got_in.append(True)
-        return real(**kwargs)
+        return real()
 
-    monkeypatch.setattr(index, "_survey", survey)
+    monkeypatch.setattr(table, "ids_without_rows", looking)
     assert index.check().consistent and got_in == [True]
     with pytest.raises(WriterBusy):
         index.check(repair=True)  # a repair holds it: the writer is kept out
