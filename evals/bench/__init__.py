@@ -51,13 +51,18 @@ from .figures import (
     Check,
     IngestFigures,
     Latency,
+    LoadFigures,
     NaiveFigures,
     SizeResult,
+    SoakFigures,
     latency,
+    load_checks,
     size_checks,
+    soak_checks,
 )
 from .report import print_bench, render_markdown
 from .run import run_bench
+from .serving import LoadOptions, SoakOptions, run_serving
 from .worker import worker_main as worker_main
 
 __all__ = [
@@ -80,5 +85,12 @@ __all__ = [
     "print_bench",
     "render_markdown",
     "main_bench",
+    "LoadOptions",
+    "SoakOptions",
+    "LoadFigures",
+    "SoakFigures",
+    "load_checks",
+    "soak_checks",
+    "run_serving",
 ]
 
