@@ -61,7 +61,7 @@ from .figures import (
     soak_checks,
 )
 from .report import print_bench, render_markdown
-from .run import run_bench
+from .run import bare_report, run_bench
 from .serving import LoadOptions, SoakOptions, run_serving
 from .worker import worker_main as worker_main
 
@@ -92,5 +92,6 @@ __all__ = [
     "load_checks",
     "soak_checks",
     "run_serving",
+    "bare_report",
 ]
 
