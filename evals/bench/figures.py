@@ -176,6 +176,8 @@ class SoakFigures:
     articles_removed: int
     churn_errors: int
     churn_samples: list[str]
+    new_asked: int  # questions about the newest article the churn loop added
+    new_cited: int  # of those, answered citing that article (it may be removed before the question lands)
     rss_start_mb: float  # after the warm-up questions
     rss_peak_mb: float
     rss_end_mb: float

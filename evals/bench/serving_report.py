@@ -59,6 +59,8 @@ def soak_rows(soak: SoakFigures) -> list[tuple[str, str, str]]:
         ("latency per question p50 / p95 s", _s(soak.latency), ""),
         ("ingests (articles added) / articles removed",
          f"{soak.ingest_calls} ({soak.articles_added}) / {soak.articles_removed}", ""),
+        ("questions about the newest added article: asked / answered citing it", f"{soak.new_asked} / {soak.new_cited}",
+         ""),
         ("server RSS start / peak / end MB", f"{soak.rss_start_mb:.0f} / {soak.rss_peak_mb:.0f} / {soak.rss_end_mb:.0f} (end / start "
          f"{_check_value(t, 'soak_rss_growth')})",
          _target(t, "soak_rss_growth")),

@@ -28,6 +28,7 @@ BATCH = 5  # articles per ingest
 KEEP_BATCHES = 2  # batches stored at once: the oldest goes when a new one is in
 CHURN_PAUSE_S = 1.0  # between churn steps, so the askers meet each state of the store
 SAMPLES = 5
+NEW_QUESTION = "How many books does the library in {town} hold?"
 
 
 @dataclass
@@ -51,7 +52,7 @@ def town_article(n: int) -> tuple[str, str, str]:
     text = (
         f"{town} opens a new library\n\n"
         f"The town of {town} opened a new library on Monday, the mayor said. "
-        f"The library in {town} holds {2000 + n} books and took three years to build. "
+        f"The library in {town} holds {300 + n % 600} books and took three years to build. "
         f"Residents of {town} had asked for a library for a decade.\n"
     )
     return f"soak_{n:05d}", town, text
@@ -64,7 +65,7 @@ def _asker(url: str, shared: _Shared, n: int) -> None:
         i += 1
         with shared.lock:
             town = shared.newest_town
-        script = (f"How many books does the library in {town} hold?",) if town and i % 3 == 0 else SCRIPTS[i % len(SCRIPTS)]
+        script = (NEW_QUESTION.format(town=town),) if town and i % 3 == 0 else SCRIPTS[i % len(SCRIPTS)]
         history: list[dict] = []
         for message in script:
             turn = ask(chat, message, history)
@@ -143,6 +144,7 @@ def run_soak(
     answers = [t.answer for t in shared.turns if t.answer is not None]
     errors = [t.error for t in shared.turns if t.error]
     bad = [b for a in answers for b in bad_citations(a, shared.texts)]
+    new_asked, new_cited = _about_new_articles(shared.turns)
     figures = SoakFigures(
         seconds=round(elapsed, 1), askers=askers, reader=reader, answered=len(answers), errors=len(errors),
         error_samples=errors[:SAMPLES], bad_citations=len(bad), bad_samples=bad[:SAMPLES],
@@ -150,7 +152,18 @@ def run_soak(
         read_by_model=sum(read_by_model(a) for a in answers),
         latency=latency([t.seconds * 1000 for t in shared.turns]), ingest_calls=shared.ingest_calls,
         articles_added=shared.added, articles_removed=shared.removed, churn_errors=len(shared.churn_errors),
-        churn_samples=shared.churn_errors[:SAMPLES], rss_start_mb=rss_start, rss_peak_mb=rss_peak, rss_end_mb=rss_end,
+        churn_samples=shared.churn_errors[:SAMPLES], new_asked=new_asked, new_cited=new_cited, rss_start_mb=rss_start, rss_peak_mb=rss_peak, rss_end_mb=rss_end,
         consistent=report.consistent, check_problems=list(report.problems)[:SAMPLES],
     )  # fmt: skip
     return replace(figures, checks=soak_checks(figures))
+
+
+def _about_new_articles(turns: list[Turn]) -> tuple[int, int]:
+    """(asked, answered citing the article asked about) for the questions about a newly added article."""
+    prefix = NEW_QUESTION.split("{")[0]
+    asked = [t for t in turns if t.message.startswith(prefix)]
+    cited = 0
+    for t in asked:
+        town = t.message[len(prefix) :].split()[0]
+        cited += t.answer is not None and any(town in c["quote"] for c in t.answer.get("citations", ()))
+    return len(asked), cited

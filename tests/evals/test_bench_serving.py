@@ -83,7 +83,8 @@ def _soak(**changes) -> b.SoakFigures:
     fields = dict(
         seconds=600.0, askers=4, reader="on", answered=300, errors=0, error_samples=[], bad_citations=0,
         bad_samples=[], citations=400, refused=20, read_by_model=290, latency=b.latency([1000.0, 3000.0]),
-        ingest_calls=50, articles_added=250, articles_removed=240, churn_errors=0, churn_samples=[],
+        ingest_calls=50, articles_added=250, articles_removed=240, churn_errors=0, churn_samples=[], new_asked=30,
+        new_cited=28,
         rss_start_mb=2000.0, rss_peak_mb=2300.0, rss_end_mb=2100.0, consistent=True, check_problems=[],
     )  # fmt: skip
     fields.update(changes)
@@ -111,6 +112,7 @@ def test_a_serving_report_prints_and_renders_from_its_json():
     assert "| errors | 0 | <= 0 (failed turns) |" in markdown
     assert "| server RSS after each round MB | 1000, 1010, 1020 |" in markdown
     assert "| ingests (articles added) / articles removed | 50 (250) / 240 |" in markdown
+    assert "| questions about the newest added article: asked / answered citing it | 30 / 28 |" in markdown
     assert "2000 / 2300 / 2100 (end / start 1.05)" in markdown
     out = io.StringIO()
     b.print_bench(report, Console(file=out, width=200))
@@ -133,6 +135,8 @@ def test_a_short_soak_asks_ingests_removes_and_leaves_a_consistent_store(tmp_pat
     assert figures.answered > 10 and figures.errors == 0 and figures.churn_errors == 0, figures
     assert figures.ingest_calls >= 2 and figures.articles_removed >= 1, figures
     assert figures.bad_citations == 0 and figures.consistent, figures
+    # The server answers about articles another writer added while it runs.
+    assert figures.new_asked >= 1 and figures.new_cited >= 1, figures
     assert all(c.met for c in figures.checks), figures.checks
 
 
