@@ -40,6 +40,8 @@ def load_rows(load: LoadFigures) -> list[tuple[str, str, str]]:
          else f"{load.followups_rewritten:.0%}", ""),
         ("latency per turn p50 / p95 s", _s(load.latency), ""),
         ("seconds per round", ", ".join(f"{s:.0f}" for s in load.round_seconds), ""),
+        ("answers per second (all rounds)", f"{load.answers / sum(load.round_seconds):.2f}"
+         if sum(load.round_seconds) else "—", ""),
         ("server RSS after each round MB", ", ".join(f"{r:.0f}" for r in load.rss_after_rounds_mb), ""),
         ("server RSS growth, last round / first", "—" if load.rss_growth is None else f"{load.rss_growth:.3f}",
          _target(t, "load_rss_growth")),
@@ -61,9 +63,11 @@ def soak_rows(soak: SoakFigures) -> list[tuple[str, str, str]]:
          f"{soak.ingest_calls} ({soak.articles_added}) / {soak.articles_removed}", ""),
         ("questions about the newest added article: asked / answered citing it", f"{soak.new_asked} / {soak.new_cited}",
          ""),
-        ("server RSS start / peak / end MB", f"{soak.rss_start_mb:.0f} / {soak.rss_peak_mb:.0f} / {soak.rss_end_mb:.0f} (end / start "
-         f"{_check_value(t, 'soak_rss_growth')})",
+        ("server RSS after warm-up / a quarter in / peak / end MB",
+         f"{soak.rss_start_mb:.0f} / {soak.rss_settled_mb:.0f} / {soak.rss_peak_mb:.0f} / {soak.rss_end_mb:.0f} "
+         f"(end / a quarter in {_check_value(t, 'soak_rss_growth')})",
          _target(t, "soak_rss_growth")),
+        ("server RSS over the soak MB (every 1/40)", ", ".join(f"{r:.0f}" for r in soak.rss_samples_mb), ""),
         ("`check` at the end", "consistent" if soak.consistent else f"NOT consistent: {'; '.join(soak.check_problems)}",
          _target(t, "soak_consistent")),
     ]  # fmt: skip

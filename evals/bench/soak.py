@@ -25,7 +25,10 @@ from .figures import SoakFigures, latency, soak_checks
 
 logger = logging.getLogger(__name__)
 BATCH = 5  # articles per ingest
-KEEP_BATCHES = 2  # batches stored at once: the oldest goes when a new one is in
+# A batch is removed once it is this old (at most a quarter of the soak): long enough that a question
+# about it, queued behind the others with the reader on (10-20 s on 2 busy cores), finds it still there.
+KEEP_S = 60.0
+RSS_SAMPLES = 40  # the server's RSS is read this many times over the soak
 CHURN_PAUSE_S = 1.0  # between churn steps, so the askers meet each state of the store
 SAMPLES = 5
 NEW_QUESTION = "How many books does the library in {town} hold?"
@@ -44,6 +47,7 @@ class _Shared:
     added: int = 0
     removed: int = 0
     churn_errors: list[str] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)  # sampled over the soak
 
 
 def town_article(n: int) -> tuple[str, str, str]:
@@ -76,8 +80,14 @@ def _asker(url: str, shared: _Shared, n: int) -> None:
             history.append(turn.answer)
 
 
-def _churn(assistant, folder: Path, shared: _Shared) -> None:
-    batches: list[list[str]] = []
+def _sampler(server, shared: _Shared, every_s: float) -> None:
+    while time.monotonic() < shared.deadline:
+        shared.rss_mb.append(server.memory_mb())  # one writer: this thread; read after it ends
+        time.sleep(every_s)
+
+
+def _churn(assistant, folder: Path, shared: _Shared, keep_s: float) -> None:
+    batches: list[tuple[float, list[str]]] = []
     n = 0
     while time.monotonic() < shared.deadline:
         batch = folder / f"batch_{n:05d}"
@@ -97,9 +107,9 @@ def _churn(assistant, folder: Path, shared: _Shared) -> None:
                 shared.texts.update(stored)
                 shared.newest_town = town
                 shared.churn_errors += [f"rejected {r}" for r in report.rejected]
-            batches.append(list(report.added))
-            while len(batches) > KEEP_BATCHES:
-                for article_id in batches.pop(0):
+            batches.append((time.monotonic(), list(report.added)))
+            while batches and time.monotonic() - batches[0][0] >= keep_s:
+                for article_id in batches.pop(0)[1]:
                     assistant.remove(article_id)
                     with shared.lock:
                         shared.removed += 1
@@ -133,7 +143,8 @@ def run_soak(
             t0 = time.perf_counter()
             shared = _Shared(deadline=time.monotonic() + seconds, texts=texts)
             threads = [threading.Thread(target=_asker, args=(server.url, shared, n)) for n in range(askers)]
-            threads.append(threading.Thread(target=_churn, args=(writer, folder, shared)))
+            threads.append(threading.Thread(target=_churn, args=(writer, folder, shared, min(KEEP_S, seconds / 4))))
+            threads.append(threading.Thread(target=_sampler, args=(server, shared, seconds / RSS_SAMPLES)))
             for t in threads:
                 t.start()
             for t in threads:
@@ -152,7 +163,8 @@ def run_soak(
         read_by_model=sum(read_by_model(a) for a in answers),
         latency=latency([t.seconds * 1000 for t in shared.turns]), ingest_calls=shared.ingest_calls,
         articles_added=shared.added, articles_removed=shared.removed, churn_errors=len(shared.churn_errors),
-        churn_samples=shared.churn_errors[:SAMPLES], new_asked=new_asked, new_cited=new_cited, rss_start_mb=rss_start, rss_peak_mb=rss_peak, rss_end_mb=rss_end,
+        churn_samples=shared.churn_errors[:SAMPLES], new_asked=new_asked, new_cited=new_cited, rss_start_mb=rss_start, rss_samples_mb=shared.rss_mb,
+        rss_settled_mb=shared.rss_mb[len(shared.rss_mb) // 4] if shared.rss_mb else rss_start, rss_peak_mb=rss_peak, rss_end_mb=rss_end,
         consistent=report.consistent, check_problems=list(report.problems)[:SAMPLES],
     )  # fmt: skip
     return replace(figures, checks=soak_checks(figures))

@@ -85,7 +85,8 @@ def _soak(**changes) -> b.SoakFigures:
         bad_samples=[], citations=400, refused=20, read_by_model=290, latency=b.latency([1000.0, 3000.0]),
         ingest_calls=50, articles_added=250, articles_removed=240, churn_errors=0, churn_samples=[], new_asked=30,
         new_cited=28,
-        rss_start_mb=2000.0, rss_peak_mb=2300.0, rss_end_mb=2100.0, consistent=True, check_problems=[],
+        rss_start_mb=1800.0, rss_samples_mb=[1900.0, 2000.0, 2100.0], rss_settled_mb=2000.0, rss_peak_mb=2300.0,
+        rss_end_mb=2100.0, consistent=True, check_problems=[],
     )  # fmt: skip
     fields.update(changes)
     return b.SoakFigures(**fields)
@@ -113,7 +114,8 @@ def test_a_serving_report_prints_and_renders_from_its_json():
     assert "| server RSS after each round MB | 1000, 1010, 1020 |" in markdown
     assert "| ingests (articles added) / articles removed | 50 (250) / 240 |" in markdown
     assert "| questions about the newest added article: asked / answered citing it | 30 / 28 |" in markdown
-    assert "2000 / 2300 / 2100 (end / start 1.05)" in markdown
+    assert "1800 / 2000 / 2300 / 2100 (end / a quarter in 1.05)" in markdown
+    assert "| server RSS over the soak MB (every 1/40) | 1900, 2000, 2100 |" in markdown
     out = io.StringIO()
     b.print_bench(report, Console(file=out, width=200))
     printed = out.getvalue()
