@@ -34,7 +34,10 @@ The code lives in modules by concern: ``figures`` (targets, figures, checks),
 ``corpus`` (embedding cache, corpus plan, the archive), ``measure`` and
 ``naive`` (the measurements run in workers), ``worker`` (the processes),
 ``run`` (``run_bench``), ``report`` (table, Markdown, JSON) and ``command``
-(``main_bench``, ``python -m evals.bench``). This package re-exports the
+(``main_bench``, ``python -m evals.bench``). The served app under load is
+apart: ``app`` (the server process, its clients, the citation check),
+``load`` (``--load``), ``soak`` (``--soak``), ``serving`` (both added to a
+report) and ``serving_report`` (their rows). This package re-exports the
 public names.
 """
 

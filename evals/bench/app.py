@@ -88,10 +88,12 @@ def served(home: Path, *, reader: str, logs: Path) -> Iterator[Server]:
         raise RuntimeError("--load and --soak read the server's memory from /proc (Linux only)")
     logs.mkdir(parents=True, exist_ok=True)
     port = _free_port()
+    # The default pipeline over the bench's own store: the caller's other ASSISTANT_* settings (a home,
+    # an LLM, a reader budget) would measure something else; only where the models are, and which, carry over.
     env = {k: v for k, v in _child_env().items() if not k.startswith("ASSISTANT_")}
     env.update(ASSISTANT_HOME=str(home), ASSISTANT_READER=reader, GRADIO_ANALYTICS_ENABLED="False")
     for name in ("ASSISTANT_MODEL_CACHE", "ASSISTANT_EMBED_BACKEND", "ASSISTANT_SEEDS"):
-        if name in os.environ:  # where the models are, and which: the same as the bench's own
+        if name in os.environ:
             env[name] = os.environ[name]
     cmd = [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log_path = logs / "server.log"
