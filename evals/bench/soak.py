@@ -137,7 +137,9 @@ def run_soak(
         with Assistant(load_settings(home=home, reader="off")) as writer:
             texts = stored_texts(writer)
             for script in SCRIPTS:  # warm-up: the reader's first answers settle its memory
-                ask(client(server.url), script[0], [])
+                warm = ask(client(server.url), script[0], [])
+                if warm.error:  # a server that cannot answer one question at a time is not worth soaking
+                    raise RuntimeError(f"the server failed a warm-up question: {warm.error}")
             rss_start = server.memory_mb()
             log(f"soak: {askers} askers and an ingest/remove loop for {seconds:.0f} s; server RSS {rss_start:.0f} MB")
             t0 = time.perf_counter()
