@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: install run lint test test-unit test-integration eval clean
+.PHONY: install run lint test test-unit test-integration eval audit clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ test-integration: install
 
 eval: install
 	$(BIN)/assistant eval seeds --compare
+
+# Known vulnerabilities in the pinned packages (pip-audit). Without its data
+# (offline, or a mirror without PyPI's JSON API) it prints why and skips.
+audit: install
+	$(BIN)/python .ci/audit.py requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache evals/reports

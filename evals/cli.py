@@ -55,7 +55,10 @@ def eval_(
 
 
 def bench(
-    sizes: str = typer.Option("1000,10000", "--sizes", help="Store sizes in chunks, comma-separated (100000 takes hours)."),
+    sizes: str | None = typer.Option(
+        None, "--sizes", help="Store sizes in chunks, comma-separated (100000 takes hours); default 1000,10000, "
+        "none with --load or --soak."
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
     questions: int = typer.Option(100, "--questions", min=5, help="Warm questions per size."),
     reader_questions: int = typer.Option(20, "--reader-questions", min=0, help="Of those, asked with the reader on."),
@@ -68,22 +71,36 @@ def bench(
         None, "--embeddings-from", help="A store (ASSISTANT_HOME) whose vectors fill the embedding cache first."
     ),
     workdir: Path | None = typer.Option(None, "--workdir", help="Keep the stores here (default: a temporary folder)."),
+    load: bool = typer.Option(False, "--load", help="Concurrent conversations through the real server (`serve`)."),
+    load_conversations: int = typer.Option(50, "--load-conversations", min=1, help="Conversations at once, --load."),
+    load_turns: int = typer.Option(3, "--load-turns", min=1, max=3, help="Turns per conversation, --load."),
+    load_rounds: int = typer.Option(3, "--load-rounds", min=1, help="Rounds of conversations, --load."),
+    soak: float = typer.Option(0, "--soak", min=0, help="Seconds of asking with ingest and remove beside it (0: none)."),
+    soak_askers: int = typer.Option(4, "--soak-askers", min=1, help="Threads asking during --soak."),
+    serve_reader: str = typer.Option("on", "--serve-reader", help="The server's reader for --load and --soak: on or off."),
 ) -> None:
-    """Measure ingest, warm and cold ask, memory, and a naive LlamaIndex pipeline on the BBC archive."""
+    """Measure ingest, warm and cold ask, memory, a naive LlamaIndex pipeline; the served app under load and soak."""
+    serving = load or soak > 0
+    if sizes is None:
+        sizes = "" if serving else "1000,10000"
     try:
         parsed = sorted({int(s) for s in sizes.split(",") if s.strip()})
     except ValueError:
         raise UserError(f"--sizes must be whole numbers separated by commas, not {sizes!r}") from None
-    if not parsed or parsed[0] < 1:
+    if (not parsed and not serving) or (parsed and parsed[0] < 1):
         raise UserError("--sizes needs at least one size of 1 chunk or more")
+    if serve_reader not in ("on", "off"):
+        raise UserError(f"--serve-reader must be on or off, not {serve_reader!r}")
     from rich.console import Console
 
     out = Console(soft_wrap=True)  # like the CLI's: a path or an error stays on one line
 
-    from .bench import main_bench
+    from .bench import LoadOptions, SoakOptions, main_bench
 
     main_bench(
         sizes=parsed, json_path=json_path, questions=questions, reader_questions=reader_questions,
         cold_runs=cold_runs, naive=naive, ingest_sample=ingest_sample, embeddings_from=embeddings_from,
         workdir=workdir, console=out,
+        load=LoadOptions(load_conversations, load_turns, load_rounds, serve_reader) if load else None,
+        soak=SoakOptions(soak, soak_askers, serve_reader) if soak > 0 else None,
     )  # fmt: skip

@@ -34,7 +34,10 @@ The code lives in modules by concern: ``figures`` (targets, figures, checks),
 ``corpus`` (embedding cache, corpus plan, the archive), ``measure`` and
 ``naive`` (the measurements run in workers), ``worker`` (the processes),
 ``run`` (``run_bench``), ``report`` (table, Markdown, JSON) and ``command``
-(``main_bench``, ``python -m evals.bench``). This package re-exports the
+(``main_bench``, ``python -m evals.bench``). The served app under load is
+apart: ``app`` (the server process, its clients, the citation check),
+``load`` (``--load``), ``soak`` (``--soak``), ``serving`` (both added to a
+report) and ``serving_report`` (their rows). This package re-exports the
 public names.
 """
 
@@ -51,13 +54,18 @@ from .figures import (
     Check,
     IngestFigures,
     Latency,
+    LoadFigures,
     NaiveFigures,
     SizeResult,
+    SoakFigures,
     latency,
+    load_checks,
     size_checks,
+    soak_checks,
 )
 from .report import print_bench, render_markdown
-from .run import run_bench
+from .run import bare_report, run_bench
+from .serving import LoadOptions, SoakOptions, run_serving
 from .worker import worker_main as worker_main
 
 __all__ = [
@@ -80,5 +88,13 @@ __all__ = [
     "print_bench",
     "render_markdown",
     "main_bench",
+    "LoadOptions",
+    "SoakOptions",
+    "LoadFigures",
+    "SoakFigures",
+    "load_checks",
+    "soak_checks",
+    "run_serving",
+    "bare_report",
 ]
 

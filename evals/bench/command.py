@@ -10,7 +10,8 @@ from typing import Any
 
 from .figures import DEFAULT_SIZES, BenchReport
 from .report import print_bench, render_markdown
-from .run import run_bench
+from .run import bare_report, run_bench
+from .serving import LoadOptions, SoakOptions, run_serving
 from .worker import worker_main
 
 
@@ -25,16 +26,30 @@ def main_bench(
     ingest_sample: int = 100,
     embeddings_from: Path | None = None,
     workdir: Path | None = None,
+    load: LoadOptions | None = None,
+    soak: SoakOptions | None = None,
     console: Any = None,
 ) -> BenchReport:
-    """Run the bench, print the table and the verdicts, write the JSON (``json_path``)."""
+    """Run the bench, print the table and the verdicts, write the JSON (``json_path``).
+
+    ``sizes`` may be empty when only ``load`` or ``soak`` (the real server under load) is asked for.
+    """
     from rich.console import Console
 
     console = console or Console()
-    report = run_bench(
-        sizes=sizes, questions=questions, reader_questions=reader_questions, cold_runs=cold_runs, naive=naive,
-        ingest_sample=ingest_sample, embeddings_from=embeddings_from, workdir=workdir, log=lambda line: console.print(f"[dim]{line}[/]", highlight=False),
-    )  # fmt: skip
+
+    def log(line: str) -> None:
+        console.print(f"[dim]{line}[/]", highlight=False)
+
+    if sizes:
+        report = run_bench(
+            sizes=sizes, questions=questions, reader_questions=reader_questions, cold_runs=cold_runs, naive=naive,
+            ingest_sample=ingest_sample, embeddings_from=embeddings_from, workdir=workdir, log=log,
+        )  # fmt: skip
+    else:
+        report = bare_report()
+    if load is not None or soak is not None:
+        report = run_serving(report, load=load, soak=soak, workdir=workdir, log=log)
     print_bench(report, console)
     if json_path is not None:
         path = Path(json_path)

@@ -25,6 +25,12 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "reader_p95_ms": ("<=", 6000.0, "reader on, warm, per question"),
 }
 AT_SCALE = {"warm_p50_ms", "warm_p95_ms", "peak_rss_mb"}  # judged at the 100k size only
+# The serving targets of issue 18 (``--load``, ``--soak``): whatever the latency, no request may fail,
+# every citation must be an exact slice of its stored article, and memory must level off. The RSS
+# bounds are ratios: the load's last round over its first; the soak's end over a quarter into it (its
+# working set with every thread going), a looser bound because its store grows and shrinks as it runs.
+LOAD_RSS_GROWTH_LIMIT = 1.15
+SOAK_RSS_GROWTH_LIMIT = 1.25
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -125,6 +131,64 @@ class SizeResult:
 
 
 @dataclass(frozen=True)
+class LoadFigures:
+    """``--load``: concurrent conversations through the real server, round after round."""
+
+    conversations: int
+    turns: int
+    rounds: int
+    reader: str
+    answers: int
+    errors: int
+    error_samples: list[str]
+    bad_citations: int
+    bad_samples: list[str]
+    citations: int
+    refused: int
+    read_by_model: int  # answers whose timings show the reading model ran (reader on)
+    followups_rewritten: float | None  # share of follow-ups the server read with their conversation
+    latency: Latency  # per turn, as a client waits for it (queueing included)
+    round_seconds: list[float]
+    rss_after_rounds_mb: list[float]
+    peak_rss_mb: float  # the server's VmHWM: start-up and model load included
+    rss_growth: float | None  # RSS after the last round / after the first
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SoakFigures:
+    """``--soak``: askers, plus a loop that ingests and removes articles, for ``seconds``."""
+
+    seconds: float
+    askers: int
+    reader: str
+    answered: int
+    errors: int
+    error_samples: list[str]
+    bad_citations: int
+    bad_samples: list[str]
+    citations: int
+    refused: int
+    read_by_model: int
+    latency: Latency
+    ingest_calls: int
+    articles_added: int
+    articles_removed: int
+    churn_errors: int
+    churn_samples: list[str]
+    new_asked: int  # questions about the newest article the churn loop added
+    new_cited: int  # of those, answered citing that article (it may be removed before the question lands)
+    rss_start_mb: float  # after the warm-up questions, asked one at a time
+    rss_samples_mb: list[float]  # every 1/40 of the soak
+    rss_settled_mb: float  # the sample a quarter into the soak: its working set, all threads going
+    rss_peak_mb: float
+    rss_end_mb: float
+    consistent: bool | None  # ``Assistant.check()`` once the soak stops
+    check_problems: list[str]
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class BenchReport:
     created: str
     machine: dict[str, Any]
@@ -135,6 +199,8 @@ class BenchReport:
     sizes: list[SizeResult]
     seconds: float
     notes: list[str] = field(default_factory=list)
+    load: LoadFigures | None = None
+    soak: SoakFigures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -175,3 +241,29 @@ def size_checks(result: SizeResult, *, at_scale: bool) -> list[Check]:
         judged = value is not None and (at_scale or name not in AT_SCALE)
         checks.append(Check(name, value, f"{op} {target:g} ({where})", _compare(value, op, target) if judged else None))
     return checks
+
+
+def _judge(name: str, value: float | None, op: str, target: float, where: str) -> Check:
+    met = None if value is None else _compare(value, op, target)
+    return Check(name, value, f"{op} {target:g} ({where})", met)
+
+
+def load_checks(load: LoadFigures) -> list[Check]:
+    """No errors, no bad citation, RSS after the last round within ``LOAD_RSS_GROWTH_LIMIT`` of the first."""
+    return [
+        _judge("load_errors", load.errors, "<=", 0, "failed turns"),
+        _judge("load_bad_citations", load.bad_citations, "<=", 0, "citations not an exact slice of their article"),
+        _judge("load_rss_growth", load.rss_growth, "<=", LOAD_RSS_GROWTH_LIMIT, "RSS after the last round / the first"),
+    ]  # fmt: skip
+
+
+def soak_checks(soak: SoakFigures) -> list[Check]:
+    """No errors (asking or churning), no bad citation, a consistent store, RSS levelled off."""
+    growth = round(soak.rss_end_mb / soak.rss_settled_mb, 3) if soak.rss_settled_mb else None
+    return [
+        _judge("soak_errors", soak.errors + soak.churn_errors, "<=", 0, "failed questions, ingests and removes"),
+        _judge("soak_bad_citations", soak.bad_citations, "<=", 0, "citations not an exact slice of their article"),
+        _judge("soak_consistent", None if soak.consistent is None else float(soak.consistent), ">=", 1,
+               "`check` finds the store consistent at the end"),
+        _judge("soak_rss_growth", growth, "<=", SOAK_RSS_GROWTH_LIMIT, "RSS at the end / a quarter in"),
+    ]  # fmt: skip

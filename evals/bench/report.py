@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .figures import TARGETS, AskFigures, BenchReport, Check, IngestFigures, Latency, NaiveFigures, SizeResult
+from .serving_report import serving_from_dict, serving_markdown, serving_sections, verdicts
 
 # --- showing it --------------------------------------------------------------------------------
 
@@ -90,6 +91,34 @@ def _verdicts(report: BenchReport) -> list[str]:
 
 
 def print_bench(report: BenchReport, console: Any) -> None:
+    if report.sizes:
+        _print_sizes(report, console)
+    _print_serving(report, console)
+    console.print(
+        f"{report.seconds:.0f} s in all; load average {report.machine.get('load_average_start')} at the start, "
+        f"{report.machine.get('load_average_end')} at the end",
+        highlight=False,
+    )
+
+
+def _print_serving(report: BenchReport, console: Any) -> None:
+    from rich.table import Table
+
+    for title, rows, checks, samples in serving_sections(report):
+        table = Table(title=f"{title}: the real server, {report.machine.get('cores')} cores", title_justify="left")
+        for column in ("figure", "measured", "target"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        for sample in samples:
+            console.print(f"  {sample}", highlight=False, markup=False)
+        for line in verdicts(checks):
+            style = "green" if " meets " in line else "red"
+            console.print(f"[{style}]{line}[/]", highlight=False)
+
+
+def _print_sizes(report: BenchReport, console: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"assistant bench ({report.machine.get('cores')} cores, {report.machine.get('cpu')}, "
@@ -109,23 +138,20 @@ def print_bench(report: BenchReport, console: Any) -> None:
         console.print(f"[{style}]{line}[/]", highlight=False)
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
-    console.print(
-        f"{report.seconds:.0f} s in all; load average {report.machine.get('load_average_start')} at the start, "
-        f"{report.machine.get('load_average_end')} at the end",
-        highlight=False,
-    )
 
 
 def render_markdown(report: BenchReport | dict) -> str:
     """The README's Performance table, from a report or its JSON."""
     if isinstance(report, dict):
         report = _from_dict(report)
+    machine = report.machine
+    if not report.sizes:
+        return "\n".join([*serving_markdown(report)[1:], "", _serving_machine(report)])
     head = "| figure | " + " | ".join(f"{r.target_chunks:,} chunks" for r in report.sizes) + " | target |"
     lines = [head, "|---|" + "---:|" * len(report.sizes) + "---|"]
     for name, cells, target in _rows(report):
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {target} |")
     made = "; ".join(f"{r.target_chunks:,}: {r.made}" for r in report.sizes)
-    machine = report.machine
     lines += [
         "",
         f"Machine: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory_gb')} GB, "
@@ -134,7 +160,17 @@ def render_markdown(report: BenchReport | dict) -> str:
         f"{report.questions} questions per size ({report.reader_questions} with the reader on); "
         f"{report.seconds / 60:.0f} minutes in all; measured {report.created[:10]}.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + serving_markdown(report))
+
+
+def _serving_machine(report: BenchReport) -> str:
+    machine = report.machine
+    return (
+        f"Machine: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory_gb')} GB, "
+        f"Python {machine.get('python')}; load average {machine.get('load_average_start')} at the start and "
+        f"{machine.get('load_average_end')} at the end; {report.seconds / 60:.0f} minutes in all; "
+        f"measured {report.created[:10]}."
+    )
 
 
 def _from_dict(data: dict) -> BenchReport:
@@ -155,4 +191,4 @@ def _from_dict(data: dict) -> BenchReport:
             "naive": NaiveFigures(**{**naive, "latency": lat(naive["latency"])}) if naive else None,
             "checks": [Check(**c) for c in s.get("checks", [])],
         }))  # fmt: skip
-    return BenchReport(**{**data, "sizes": sizes})
+    return BenchReport(**{**data, "sizes": sizes, **serving_from_dict(data)})

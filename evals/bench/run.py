@@ -242,6 +242,19 @@ def run_bench(
         )
 
 
+def bare_report() -> BenchReport:
+    """A report without sizes, for a run that only loads the server (``--load``, ``--soak``)."""
+    from assistant import load_settings
+
+    settings = load_settings()
+    shown = ("chunk_size", "chunk_overlap", "candidates", "top_k", "retrieval", "rerank", "reader")
+    return BenchReport(
+        created=datetime.now(UTC).isoformat(timespec="seconds"), machine=_machine(),
+        corpus="the seed articles (seeds/), served by `python -m assistant serve`",
+        settings={k: getattr(settings, k) for k in shown}, questions=0, reader_questions=0, sizes=[], seconds=0.0,
+    )  # fmt: skip
+
+
 def _with_checks(result: SizeResult, *, at_scale: bool) -> SizeResult:
     from dataclasses import replace
 
