@@ -5,8 +5,10 @@ embedder (so an ingest of the 300 Lee articles takes seconds and two ingests
 give the same vectors). With ``trace=PATH`` the process also appends one line
 per stage of an ingest as it enters it (``load``, ``open``, ``embed``,
 ``pending``, ``chroma``, ``bm25``, ``copies``, ``commit``, then ``exit``) with
-a monotonic timestamp, so a test can kill it inside a chosen stage. The
-tracing only observes: every traced function is called as it was.
+a monotonic timestamp (and ``dense`` as a question's dense search starts), so
+a test can kill it inside a chosen stage. With ``hold=(STAGE, N)`` and
+``go=PATH`` it waits on entering STAGE the Nth time until PATH exists. The
+tracing only observes (and waits): every traced function is called as it was.
 """
 
 from __future__ import annotations
@@ -34,11 +36,22 @@ TRACE = os.environ.get("TEST_TRACE")
 _last = [None]
 
 
+# TEST_HOLD=STAGE:N with TEST_GO=PATH: on entering STAGE for the Nth time, wait until PATH exists
+# (the test kills the Chroma server meanwhile, so the stage meets it gone).
+HOLD, GO = os.environ.get("TEST_HOLD"), os.environ.get("TEST_GO")
+_seen = {{}}
+
+
 def mark(name):
     _last[0] = name
     if TRACE:
         with open(TRACE, "a") as f:
             f.write(f"{{name}} {{time.monotonic():.6f}}\\n")
+    _seen[name] = _seen.get(name, 0) + 1
+    if HOLD == f"{{name}}:{{_seen[name]}}":
+        deadline = time.monotonic() + 120
+        while not os.path.exists(GO) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def traced(owner, attr, name):
@@ -63,11 +76,12 @@ from vectorstore.bm25_index import BM25Index
 from vectorstore.chroma_store import ChromaStore
 
 assistant.api.embedder_for = lambda settings: TracedEmbedder()
-if TRACE:
+if TRACE or HOLD:
     traced(assistant.api, "load_paths", "load")
     traced(ChromaStore, "__init__", "open")
     traced(ChromaStore, "add", "chroma")
     traced(ChromaStore, "near_copies", "copies")
+    traced(ChromaStore, "dense_search", "dense")
     traced(BM25Index, "update", "bm25")
     # A group opens two table transactions: the pending mark before Chroma, the commit after the copies.
     traced(ArticleTable, "transaction", lambda: "commit" if _last[0] == "copies" else "pending")
@@ -79,18 +93,28 @@ runpy.run_module("assistant", run_name="__main__")
 
 @pytest.fixture
 def traced_cli(hash_embedder):
-    """``run(*args, home=, env=None, trace=None, start=False)``: the CLI with the hash embedder.
+    """``run(*args, home=, env=None, trace=None, start=False, hold=None, go=None)``: the CLI with the hash embedder.
 
     Returns a ``CompletedProcess`` (text), or with ``start`` a running
     ``Popen`` whose output goes to ``HOME-cli.log`` beside the home.
     """
     script = _BOOT.format(embedder=inspect.getsource(hash_embedder))
 
-    def run(*args: str, home: Path, env: dict | None = None, trace: Path | None = None, start: bool = False):
+    def run(
+        *args: str,
+        home: Path,
+        env: dict | None = None,
+        trace: Path | None = None,
+        start: bool = False,
+        hold: tuple[str, int] | None = None,
+        go: Path | None = None,
+    ):
         argv = [sys.executable, "-c", script, *args]
         full = {**os.environ, "ASSISTANT_HOME": str(home), **(env or {})}
         if trace is not None:
             full["TEST_TRACE"] = str(trace)
+        if hold is not None:
+            full["TEST_HOLD"], full["TEST_GO"] = f"{hold[0]}:{hold[1]}", str(go)
         if start:
             home.parent.mkdir(parents=True, exist_ok=True)
             with (home.parent / f"{home.name}-cli.log").open("wb") as log:
