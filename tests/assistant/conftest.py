@@ -96,7 +96,7 @@ def traced_cli(hash_embedder):
     """``run(*args, home=, env=None, trace=None, start=False, hold=None, go=None)``: the CLI with the hash embedder.
 
     Returns a ``CompletedProcess`` (text), or with ``start`` a running
-    ``Popen`` whose output goes to ``HOME-cli.log`` beside the home.
+    ``Popen`` whose output goes to ``log`` (default ``HOME-cli.log`` beside the home).
     """
     script = _BOOT.format(embedder=inspect.getsource(hash_embedder))
 
@@ -108,6 +108,7 @@ def traced_cli(hash_embedder):
         start: bool = False,
         hold: tuple[str, int] | None = None,
         go: Path | None = None,
+        log: Path | None = None,
     ):
         argv = [sys.executable, "-c", script, *args]
         full = {**os.environ, "ASSISTANT_HOME": str(home), **(env or {})}
@@ -116,9 +117,10 @@ def traced_cli(hash_embedder):
         if hold is not None:
             full["TEST_HOLD"], full["TEST_GO"] = f"{hold[0]}:{hold[1]}", str(go)
         if start:
-            home.parent.mkdir(parents=True, exist_ok=True)
-            with (home.parent / f"{home.name}-cli.log").open("wb") as log:
-                return subprocess.Popen(argv, cwd=REPO, env=full, stdout=log, stderr=subprocess.STDOUT)
+            log = log or home.parent / f"{home.name}-cli.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("wb") as out:
+                return subprocess.Popen(argv, cwd=REPO, env=full, stdout=out, stderr=subprocess.STDOUT)
         return subprocess.run(argv, cwd=REPO, env=full, capture_output=True, text=True, timeout=300)
 
     return run
