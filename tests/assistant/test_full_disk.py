@@ -34,9 +34,15 @@ def small_disk(tmp_path):
     """A 64 MB tmpfs, unmounted after the test."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode:
-        reason = f"cannot mount a tmpfs for the full-disk test: {(done.stderr or done.stdout).strip() or done.returncode}"
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True, timeout=30
+        )
+        why = ((done.stderr or done.stdout).strip() or f"mount exited {done.returncode}") if done.returncode else None
+    except OSError as exc:  # no mount command
+        why = str(exc)
+    if why:
+        reason = f"cannot mount a tmpfs for the full-disk test: {why}"
         print(reason)
         pytest.skip(reason)
     yield mount
