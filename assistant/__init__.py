@@ -5,9 +5,13 @@ The one public entry point: the CLI, the UI and the evals import from here only.
 
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 
-from .answerer import AnswerContext, Answerer, Draft, DraftCitation
-from .answering import ExtractiveAnswerer, ReaderPolicy
-from .api import Assistant, Progress, ask, embedder_for
+from .answerers.choosing import ReaderPolicy
+from .answerers.drafts import AnswerContext, Draft, DraftCitation
+from .answerers.extractive import ExtractiveAnswerer
+from .api import Assistant, ask
+from .archive import Progress, embedder_for
+from .context.retrieval import Filters
+from .conversation import Conversation
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -21,21 +25,24 @@ from .errors import (
     StoreError,
     UserError,
 )
-from .examples import example_questions, examples_from_store
 from .export import conversation_markdown
 from .feedback import FEEDBACK_KINDS, FeedbackLog
+from .language.examples import example_questions, examples_from_store
 from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
-from .reader import Claim, LlamaReader, Reader, Verdicts
-from .retrieval import Filters, Retriever
-from .settings import Settings, load_settings
+from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
+from .reading.reader import Claim, LlamaReader, Verdicts
+from .settings import Settings, Tuning, load_settings
 from .types import (
+    REFUSAL_KINDS,
     Answer,
     Article,
     ArticleInfo,
+    ArticleVersion,
     CheckReport,
     Citation,
     IngestReport,
     Passage,
+    RefusalKind,
     Rejected,
     Step,
     TextDelta,
@@ -45,21 +52,29 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assistant",
+    "Conversation",
     "ask",
     "Answer",
     "Citation",
+    "REFUSAL_KINDS",
+    "RefusalKind",
     "Step",
     "TextDelta",
     "Passage",
     "Article",
     "ArticleInfo",
+    "ArticleVersion",
     "IngestReport",
     "CheckReport",
     "Rejected",
     "Settings",
+    "Tuning",
     "load_settings",
     "Progress",
     "Retriever",
+    "Store",
+    "LLMBackend",
+    "TextGenerator",
     "Embedder",
     "MiniLMEmbedder",
     "embedder_for",

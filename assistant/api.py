@@ -5,63 +5,45 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields, replace
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from vectorstore.bm25_index import prime, tokenize
-from vectorstore.embedding import Embedder, MiniLMEmbedder
-from vectorstore.errors import TableDamaged
-from vectorstore.index import NewsIndex
-from vectorstore.loading import UNUSABLE_CHARS, load_paths
-from vectorstore.salvage import is_damage, salvage_table
-from vectorstore.write_lock import LOCK_NAME, WriteLock
+from vectorstore.embedding import Embedder
 
-from .answer_types import has_term
-from .answerer import REFUSAL, AnswerContext, Answerer, Draft
-from .answering import ExtractiveAnswerer, ReaderPolicy
-from .conversation import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
-from .errors import ArticleNotFoundError, InvalidInputError, StoreError
-from .generative import LLMAnswerer
-from .llm import LLMBackend, backend_from_settings
-from .question import content_words, statement_form
-from .reader import Reader, TextGenerator, default_reader
-from .retrieval import Filters, IndexRetriever, Retriever
-from .settings import Settings, load_settings
-from .store_errors import store_errors as translating_block
+from .answerers.choosing import ReaderPolicy
+from .answerers.drafts import REFUSAL, AnswerContext, Draft
+from .answerers.extractive import ExtractiveAnswerer
+from .answerers.generative import LLMAnswerer
+from .archive import Archive
+from .citations import checked_citations
+from .context.building import build_context, cites_what_is_asked, sentence_query_vector
+from .context.retrieval import Filters, IndexRetriever
+from .errors import InvalidInputError
+from .inputs import article_filters, checked_question
+from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
+from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
+from .reading.llm import backend_from_settings
+from .reading.reader import default_reader
+from .settings import Settings
 from .store_errors import translating
 from .types import (
     Answer,
-    Article,
-    ArticleInfo,
-    CheckReport,
-    Citation,
-    IngestReport,
     Passage,
-    Rejected,
     Step,
     TextDelta,
 )
 
-__all__ = ["Assistant", "ask", "Progress"]
+__all__ = ["Assistant", "ask"]
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(stage, done, total)`` during long work."""
-
-_MAX_QUESTION = 2000
-# Share of a follow-up's (idf-weighted) terms the previous answer's articles
-# must hold for it to carry the previous subject.
-_ABOUT_PREVIOUS = 0.5
 
 
-class Assistant:
+
+class Assistant(Archive):
     """Answers questions over the stored articles.
 
     Construction is cheap: the model and the store open on first use (or on
@@ -81,8 +63,7 @@ class Assistant:
         reader: Reader | None = None,
         llm: LLMBackend | None = None,
     ):
-        self.settings = settings if settings is not None else load_settings()
-        self._embedder = embedder if embedder is not None else embedder_for(self.settings)
+        super().__init__(settings, embedder=embedder)
         self._retriever = retriever
         self._builds_retriever = retriever is None  # ours reads the open index: rebuilt when it reopens
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
@@ -92,9 +73,6 @@ class Assistant:
             self._answerers: dict[str, Answerer] = {answerer.name: answerer}
         else:
             self._answerers = self._default_answerers(reader)
-        self._answerer = next(iter(self._answerers.values()))
-        self._index: NewsIndex | None = None
-        self._lock = threading.Lock()
         self._embed_query = functools.lru_cache(maxsize=512)(self._embed_one)
 
     def _model_rewriter(self, reader: Reader | None) -> ModelRewriter | None:
@@ -110,14 +88,12 @@ class Assistant:
 
     def _default_answerers(self, reader: Reader | None) -> dict[str, Answerer]:
         """The reading answerer when a reader is on, and the plain extractive one always."""
-        options = dict(min_score=self.settings.min_score, min_similarity=self.settings.min_similarity)
+        settings = self.settings
+        options = dict(min_score=settings.min_score, min_similarity=settings.min_similarity, tuning=settings.tuning)
         plain = ExtractiveAnswerer(**options)
         if reader is None:
             return self._with_llm({plain.name: plain})
-        policy = ReaderPolicy(
-            candidates=self.settings.reader_candidates, budget_ms=float(self.settings.reader_budget_ms)
-        )
-        reading = ExtractiveAnswerer(**options, reader=reader, policy=policy)
+        reading = ExtractiveAnswerer(**options, reader=reader, policy=ReaderPolicy.from_settings(settings))
         return self._with_llm({reading.name: reading, plain.name: plain})
 
     def _with_llm(self, answerers: dict[str, Answerer]) -> dict[str, Answerer]:
@@ -129,11 +105,6 @@ class Assistant:
         if self.settings.answerer == "llm":
             return {writer.name: writer, **answerers}
         return {**answerers, writer.name: writer}
-
-    @property
-    def embedder(self) -> Embedder:
-        """The embedding model (shareable: pass it to another ``Assistant``)."""
-        return self._embedder
 
     # -- lifecycle ----------------------------------------------------------------
     @translating
@@ -147,150 +118,14 @@ class Assistant:
         self._open()
         self._embedder.warm_up()
         for answerer in self._answerers.values():
-            answerer_warm_up = getattr(answerer, "warm_up", None)  # optional, as for Haystack components
-            if answerer_warm_up is not None:
-                answerer_warm_up()
-        self._context("warm up", 1, Filters())
+            answerer.warm_up()
+        self._context("warm up", 1, Filters(), self._answerer_for(None))
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        super().close()
         if self._builds_retriever:
             # It holds the closed index's Chroma collections, which a reindex replaces.
             self._retriever = None
-
-    def __enter__(self) -> Assistant:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _open(self, *, allow_mismatch: bool = False) -> NewsIndex:
-        if self._index is None:
-            with self._lock:
-                if self._index is None:
-                    self._index = self._open_index(allow_mismatch)
-        return self._index
-
-    @translating
-    def _open_index(self, allow_mismatch: bool) -> NewsIndex:
-        return NewsIndex(
-            Path(self.settings.home),
-            embedder=self._embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            chroma_url=self.settings.chroma_url,
-            chroma_token=self.settings.chroma_token.get_secret_value() if self.settings.chroma_token else None,
-            allow_mismatch=allow_mismatch,
-            write_lock_timeout_s=self.settings.write_lock_timeout_s,
-        )
-
-    # -- articles -----------------------------------------------------------------
-    @translating
-    def ingest(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> IngestReport:
-        """Load files, folders, page or feed URLs and feed files; index what is new or changed."""
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if not paths:
-            raise InvalidInputError("no paths given to ingest")
-        loaded = load_paths(paths)
-        index = self._open()
-        outcome = index.ingest(loaded.articles, progress=progress)
-        report = IngestReport(
-            added=outcome.added,
-            unchanged=outcome.unchanged,
-            replaced=outcome.replaced,
-            rejected=tuple(Rejected(src, why) for src, why in loaded.rejected),
-        )
-        logger.info(
-            "ingest: %d added, %d unchanged, %d replaced, %d rejected",
-            len(report.added), len(report.unchanged), len(report.replaced), len(report.rejected),
-        )
-        return report
-
-    @translating
-    def ensure_seeded(self, *, progress: Progress | None = None) -> IngestReport | None:
-        """Index ``settings.seeds`` when the store holds no article yet."""
-        if self._open().table.count():
-            return None
-        logger.info("empty store: indexing the seeds in %s", self.settings.seeds)
-        return self.ingest([self.settings.seeds], progress=progress)
-
-    @translating
-    def articles(self) -> list[ArticleInfo]:
-        return [_info(a) for a in self._open().table.all()]
-
-    @translating
-    def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(_check_id(article_id))
-        if stored is None:
-            raise ArticleNotFoundError(article_id)
-        return _full(stored)
-
-    @translating
-    def remove(self, article_id: str) -> None:
-        if not self._open().remove(_check_id(article_id)):
-            raise ArticleNotFoundError(article_id)
-
-    @translating
-    def reindex(self, *, progress: Progress | None = None) -> int:
-        """Rebuild every derived index from the article table; returns the article count."""
-        self.close()
-        index = self._open(allow_mismatch=True)
-        return index.reindex(progress=progress)
-
-    @translating
-    def check(self, *, repair: bool = False) -> CheckReport:
-        """Compare the article table with Chroma and BM25; with ``repair``, fix what drifted.
-
-        Checking only reads. Repairing is a write: it waits for the write
-        lock like an ingest, rolls back an ingest group left pending,
-        deletes orphans and writes missing entries back from the table.
-        """
-        damage = self._table_damage()
-        if damage and not repair:
-            return CheckReport(consistent=False, problems=(damage,), repaired=(), remaining=(damage,), counts={})
-        salvaged = self._salvage(damage) if damage else ()
-        outcome = self._open().check(repair=repair)
-        return CheckReport(
-            consistent=outcome.consistent,
-            problems=outcome.found.problems(),
-            repaired=salvaged + outcome.repaired,
-            remaining=outcome.after.problems(),
-            counts=outcome.after.counts(),
-        )
-
-    def _table_damage(self) -> str | None:
-        """What is wrong with the article table's file, if anything (SQLite's quick check)."""
-        path = Path(self.settings.home) / "articles.sqlite3"
-        try:
-            found = self._open().table.damage()
-        except StoreError as exc:
-            if not isinstance(exc.__cause__, TableDamaged):
-                raise
-            return str(exc.__cause__)
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
-                raise
-            found = [str(exc)]
-        if not found:
-            return None
-        return f"the article table {path} is damaged ({'; '.join(found[:3])})"
-
-    def _salvage(self, damage: str) -> tuple[str, ...]:
-        """The damaged article table replaced by what can still be read of it, and
-        every index rebuilt from that; the lines say what was done."""
-        self.close()
-        path = Path(self.settings.home) / "articles.sqlite3"
-        lock = WriteLock(Path(self.settings.home) / LOCK_NAME, timeout_s=self.settings.write_lock_timeout_s)
-        with translating_block(), lock.held():
-            report = salvage_table(path)
-        count = self.reindex()
-        return (
-            f"{damage}: kept it as {report.damaged_copy.name}, saved {len(report.recovered)} readable articles "
-            f"into a new table ({report.unreadable_rows} rows unreadable) and rebuilt every index from them "
-            f"({count} articles)",
-        )
 
     # -- questions ----------------------------------------------------------------
     @translating
@@ -304,8 +139,8 @@ class Assistant:
         until: str | dt.date | None = None,
     ) -> list[Passage]:
         """The ranked passages the answerer would see."""
-        question = _check_question(question)
-        context = self._context(question, top_k or self.settings.top_k, _filters(outlet, since, until))
+        question = checked_question(question)
+        context = self._context(question, top_k or self.settings.top_k, article_filters(outlet, since, until), self._answerer_for(None))
         return list(context.passages)
 
     def ask(
@@ -347,8 +182,8 @@ class Assistant:
         Input errors are raised before the first event.
         """
         t0 = time.perf_counter()
-        question = _check_question(question)
-        filters = _filters(outlet, since, until)
+        question = checked_question(question)
+        filters = article_filters(outlet, since, until)
         answerer = self._answerer_for(mode)
         return self._stream(question, history, top_k, filters, answerer, t0)
 
@@ -356,7 +191,7 @@ class Assistant:
     def _stream(self, question, history, top_k, filters, answerer, t0) -> Iterator[Step | TextDelta | Answer]:
         yield Step("retrieve", "Searching the articles…")
         rewritten = self._rewrite(question, history)
-        context = self._context(rewritten, top_k or self.settings.top_k, filters)
+        context = self._context(rewritten, top_k or self.settings.top_k, filters, answerer)
         if history and asks_for_more(question):
             said = {
                 (c.article_id, c.start, c.end) for _, before in history if before.rewritten_question == rewritten
@@ -364,16 +199,15 @@ class Assistant:
             }  # fmt: skip
             context = replace(context, already_cited=frozenset(said))
         t1 = time.perf_counter()
-        stream = getattr(answerer, "answer_stream", None)
         draft = None
-        for event in stream(context) if stream is not None else (answerer.answer(context),):
+        for event in answerer.answer_stream(context):
             if isinstance(event, Draft):
                 draft = event
             else:
                 yield event
         if draft is None:
             raise TypeError(f"answerer {answerer.name!r} gave no Draft")
-        citations = self._validate(draft)
+        citations = checked_citations(draft, self._open().table)
         refused = draft.refused or not citations
         timings = {"retrieve": (t1 - t0) * 1000, "rank": 0.0, "answer": 0.0, **draft.timings_ms}
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -387,6 +221,8 @@ class Assistant:
             answerer=draft.answerer or answerer.name,
             notice=draft.notice,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
+            refusal=(draft.refusal or "unchecked") if refused else None,
+            dropped=draft.dropped,
         )
 
     def _rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str:
@@ -403,26 +239,6 @@ class Assistant:
                 return rewritten
         return rewrite_follow_up(question, history, about_previous=self._about_previous)
 
-    def _about_previous(self, question: str, previous: Answer) -> bool:
-        """Whether the articles the previous answer cited speak of what ``question`` asks.
-
-        Half the question's idf-weighted terms must be in them; a refused
-        answer cited nothing, so it gives no reason to doubt the follow-up.
-        """
-        cited = {c.article_id for c in previous.citations}
-        if not cited:
-            return True
-        index = self._open()
-        terms = set(tokenize(" ".join(content_words(question))))
-        weights = {t: index.bm25.idf(t) for t in terms}
-        total = sum(weights.values())
-        if not total:
-            return True
-        texts = [stored.text for aid in cited if (stored := index.table.get(aid)) is not None]
-        present = set(tokenize(" ".join(texts)))
-        covered = sum(w for t, w in weights.items() if has_term(t, present))
-        return covered / total >= _ABOUT_PREVIOUS
-
     @property
     def modes(self) -> tuple[str, ...]:
         """The answer modes ``ask`` can use now, the default first."""
@@ -435,52 +251,18 @@ class Assistant:
             raise InvalidInputError(f"unknown answer mode {mode!r}; this assistant has {', '.join(self._answerers)}")
         return self._answerers[mode]
 
-    def _context(self, question: str, top_k: int, filters: Filters) -> AnswerContext:
-        """Retrieve, then (with ``rerank``) reorder the candidates by their best sentence."""
-        rerank = self.settings.rerank and hasattr(self._answerer, "rerank")
+    def _context(self, question: str, top_k: int, filters: Filters, answerer: Answerer) -> AnswerContext:
+        """Retrieve, then (with ``rerank``) let the answerer reorder the candidates by what it would quote."""
+        rerank = self.settings.rerank
         depth = max(self.settings.candidates, top_k) if rerank else top_k
         passages = self._get_retriever().retrieve(question, top_k=depth, filters=filters)
-        index = self._open()
-        texts, outlets, published, hashes, credits = {}, {}, {}, {}, {}
-        for aid in dict.fromkeys(p.article_id for p in passages):
-            stored = index.table.get(aid)
-            if stored is not None:  # removed since retrieval
-                texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
-                hashes[aid] = stored.content_hash
-                credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
-        sentences = index.sentences_of(hashes)
-        # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
-        prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
-        context = AnswerContext(
-            question=question,
-            passages=[p for p in passages if p.article_id in texts],
-            query_vector=self._sentence_query_vector(question),
-            sentences=sentences,
-            texts=texts,
-            lexicon=index.bm25,
-            tokenize=tokenize,
-            outlets=outlets,
-            published=published,
-            credits=credits,
-            source_names=index.table.source_names(),
-            copies=index.copies_of(list(texts)),
-        )
-        context = replace(context, pool=context.passages)
+        context = build_context(self._open(), question, passages, sentence_query_vector(question, self._embed_query))
         if rerank:
-            context = replace(context, passages=self._answerer.rerank(context, top_k))
+            context = replace(context, passages=answerer.rerank(context, top_k))
         return context
 
-    def _sentence_query_vector(self, question: str) -> np.ndarray:
-        """The mean of the question's vector and its statement form's, for ranking sentences.
-
-        Measured on the dev split: answer sentences rank higher against the
-        mean than against the question alone (see the commit adding this).
-        """
-        statement = statement_form(question)
-        if statement == question:
-            return self._embed_query(question)
-        mean = self._embed_query(question) + self._embed_query(statement)
-        return mean / np.linalg.norm(mean)
+    def _about_previous(self, question: str, previous: Answer) -> bool:
+        return cites_what_is_asked(self._open(), question, previous, share=self.settings.followup_share)
 
     def _get_retriever(self) -> Retriever:
         if self._retriever is None:
@@ -495,90 +277,6 @@ class Assistant:
 
     def _embed_one(self, text: str) -> np.ndarray:
         return self._embedder.embed([text])[0]
-
-    def _validate(self, draft: Draft) -> tuple[Citation, ...]:
-        """Keep only citations whose quote is exactly the article's text at its offsets."""
-        index = self._open()
-        out: list[Citation] = []
-        for n, cited in enumerate(draft.citations, start=1):
-            stored = index.table.get(cited.article_id)
-            if stored is None or not (0 <= cited.start < cited.end <= len(stored.text)):
-                logger.warning("dropping citation [%d]: bad article or offsets", n)
-                continue
-            quote = stored.text[cited.start : cited.end]
-            if f"[{n}]" not in draft.text:
-                logger.warning("dropping citation [%d]: no marker in the answer", n)
-                continue
-            out.append(
-                Citation(
-                    n=n,
-                    article_id=stored.id,
-                    title=stored.title,
-                    outlet=stored.outlet,
-                    published=stored.published,
-                    source=stored.source,
-                    quote=quote,
-                    start=cited.start,
-                    end=cited.end,
-                    passage=cited.passage.text,
-                    score=round(float(cited.score), 4),
-                )
-            )
-        return tuple(out)
-
-
-def embedder_for(settings: Settings) -> MiniLMEmbedder:
-    """The embedding model the settings name (``embed_backend``); cheap until first used."""
-    return MiniLMEmbedder(backend=settings.embed_backend, cache_dir=settings.model_cache)
-
-
-def _info(stored, cls: type = ArticleInfo):
-    """The store's record as the public type: the two share their field names."""
-    return cls(**{f.name: getattr(stored, f.name) for f in fields(cls)})
-
-
-def _full(stored) -> Article:
-    return _info(stored, Article)
-
-
-def _check_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("the question is empty")
-    if len(question) > _MAX_QUESTION:
-        raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {_MAX_QUESTION}")
-    # A lone surrogate can't be encoded for the model or the index, and a NUL
-    # cuts the text short in C code underneath: refuse them by name here.
-    if (m := UNUSABLE_CHARS.search(question)) is not None:
-        raise InvalidInputError(f"the question contains the character U+{ord(m.group()):04X}, which is not usable text")
-    return question.strip()
-
-
-def _check_id(article_id: str) -> str:
-    """An id no stored article can have (loading rejects them) is simply not found, without a lookup.
-
-    A lone surrogate would otherwise fail in SQLite's encoder with a traceback.
-    """
-    if not isinstance(article_id, str) or UNUSABLE_CHARS.search(article_id) is not None:
-        raise ArticleNotFoundError(article_id)
-    return article_id
-
-
-def _filters(outlet: str | None, since, until) -> Filters:
-    lo, hi = _as_ord(since, "since"), _as_ord(until, "until")
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidInputError("--since is after --until")
-    return Filters(outlet=outlet.strip().casefold() if outlet else None, since=lo, until=hi)
-
-
-def _as_ord(value, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInputError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 @functools.lru_cache(maxsize=1)

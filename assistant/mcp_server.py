@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import Field
 
+from .conversation import Conversation
 from .errors import AssistantError, InvalidInputError
-from .types import Answer
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -71,16 +71,6 @@ def _guarded(call: Callable[[], _T]) -> _T:
         raise ToolError(str(exc)) from exc
 
 
-def _history(turns: list[dict[str, Any]] | None) -> tuple[tuple[str, Answer], ...]:
-    """Earlier ``ask`` results (``Answer.to_dict()``, oldest first) as ``Assistant.ask``'s history."""
-    if not turns:
-        return ()
-    if not isinstance(turns, list):
-        raise InvalidInputError("history must be a list of earlier ask results (Answer JSON), oldest first")
-    answers = [Answer.from_dict(turn) for turn in turns]
-    return tuple((answer.question, answer) for answer in answers)
-
-
 def _or_none(value: str | None) -> str | None:
     # Agents often send "" for "no filter"; the API reads None as that.
     return value if value else None
@@ -121,9 +111,8 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
         don't answer it), `notice`, `rewritten_question` (how a follow-up was read) and `timings_ms`.
         """
         return _guarded(
-            lambda: assistant.ask(
+            lambda: Conversation.from_dicts(assistant, history or None).ask(
                 question,
-                history=_history(history),
                 outlet=_or_none(outlet),
                 since=_or_none(since),
                 until=_or_none(until),
@@ -141,12 +130,14 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
 
     @server.tool()
     def list_articles() -> list[dict[str, Any]]:
-        """The stored articles: id, title, outlet, agencies, published (YYYY-MM-DD or null), source, content_hash."""
+        """The stored articles: id, title, outlet, agencies, published (YYYY-MM-DD or null), source, content_hash,
+        author and updated (a web page's, else null)."""
         return _guarded(lambda: [a.to_dict() for a in assistant.articles()])
 
     @server.tool()
     def get_article(article_id: str) -> dict[str, Any]:
-        """One stored article with its full cleaned `text`: a citation's quote is text[start:end]."""
+        """One stored article with its full cleaned `text` (a citation's quote is text[start:end]) and
+        its `history`: the versions a changed copy replaced (replaced_at, title, published, updated, content_hash)."""
         return _guarded(lambda: assistant.article(article_id).to_dict())
 
     return server

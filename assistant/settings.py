@@ -7,15 +7,45 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vectorstore.fetch_limits import FetchLimits
 
 from .errors import SettingsError
 
-__all__ = ["Settings", "load_settings", "DEFAULT_SEEDS"]
+__all__ = ["Settings", "Tuning", "load_settings", "DEFAULT_SEEDS"]
 
+_FETCH = FetchLimits()
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = _REPO_ROOT / "seeds"
+
+
+class Tuning(BaseModel):
+    """The extractive answerer's levels, each set on the dev splits (README "How it answers").
+
+    Each reads ``ASSISTANT_TUNING__<NAME>``; none needs changing to use the
+    assistant, they are here so that a measurement can move one without an edit.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    w_sem: float = Field(0.5, ge=0, description="Weight of a sentence's meaning (cosine with the question) in its score.")
+    w_lex: float = Field(0.4, ge=0, description="Weight of the question's idf-weighted terms the sentence holds.")
+    w_type: float = Field(0.1, ge=0, description="Weight of holding the kind of thing asked for (a figure, a name, a date).")
+    context_weight: float = Field(1.0, ge=0, description="How much of the sentence before a 'He said ...' sentence lends it its names.")
+    require_type: bool = Field(True, description="Reader off: refuse a figure, date or name question when no close sentence holds one.")
+    rescue_similarity: float = Field(0.55, ge=0, le=1, description="Cosine at which a sentence answers a question naming what no article holds (other words, same meaning).")
+    max_chars: int = Field(520, ge=80, description="Most characters of quotes in one answer (the first quote always fits).")
+    grounded: bool = Field(True, description="Only articles that mention everything the question names may answer it.")
+    runner_up: float = Field(0.9, ge=0, le=1, description="Reader off: a second sentence is quoted when it scores this share of the best.")
+    close_share: float = Field(0.85, ge=0, le=1, description="Share of the best score at which a sentence counts as close to it (typed answers, lists, figures compared).")
+    same_fact: float = Field(0.75, ge=0, le=1, description="Cosine at which two outlets' sentences report one fact, so different figures in them disagree.")
+    most_leads: int = Field(3, ge=1, description="Articles whose opening sentence a summary request quotes.")
+    reader_weight: float = Field(0.7, ge=0, le=1, description="Weight of the reader's p(yes) against the ranker's score.")
+    reader_accept: float = Field(0.2, ge=0, le=1, description="p(yes) the best sentence needs to be the answer.")
+    reader_accept_more: float = Field(0.5, ge=0, le=1, description="p(yes) every further sentence needs to join the answer.")
+    reader_early_stop: bool = Field(True, description="Stop reading once no unread sentence could beat an accepted one.")
 
 
 class Settings(BaseSettings):
@@ -26,7 +56,7 @@ class Settings(BaseSettings):
     ``assistant reindex`` instead of mixing vectors.
     """
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", frozen=True, extra="forbid")
 
     home: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("news-assistant")),
@@ -60,6 +90,8 @@ class Settings(BaseSettings):
         0.3, ge=0.0, le=1.0, description="Refuse as off topic when no sentence's cosine with the question reaches this."
     )
 
+    tuning: Tuning = Field(default_factory=Tuning, description="The answerer's levels (ASSISTANT_TUNING__<NAME>).")
+
     reader: Literal["on", "off"] = Field(
         "on", description="Let the reading model choose the answering sentences; off is the fast extractive path."
     )
@@ -73,6 +105,12 @@ class Settings(BaseSettings):
     rewriter: Literal["model", "rules"] = Field(
         "model",
         description="Who rewrites follow-ups: model (the LLM if set, else the reading model when on; rules as fallback) or rules.",
+    )
+    followup_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of a follow-up's idf-weighted terms the previous answer's articles must hold for the rules to carry its subject on.",
     )
     model_cache: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("news-assistant")) / "models",
@@ -99,10 +137,27 @@ class Settings(BaseSettings):
         description="Seconds a write (ingest, remove, reindex, check --repair) waits for another writer's lock before failing.",
     )
 
+    fetch_timeout_s: float = Field(
+        _FETCH.timeout_s, gt=0, le=600, description="Seconds a page, feed or robots.txt request may take (ingest by URL, watch)."
+    )
+    fetch_max_mb: float = Field(
+        _FETCH.max_bytes / (1024 * 1024), gt=0, le=1024, description="Largest page or feed fetched, in MB; larger is rejected."
+    )
+    fetch_max_redirects: int = Field(_FETCH.max_redirects, ge=0, le=50, description="Redirects a fetch follows.")
+    fetch_user_agent: str = Field(
+        _FETCH.user_agent, min_length=1, max_length=500, description="The User-Agent sent, and matched in robots.txt."
+    )
+
     max_file_mb: float = Field(10.0, gt=0, le=1024, description="Largest file the chat's upload box accepts, in MB.")
     auth: SecretStr | None = Field(
         None, description="USER:PASS the chat asks for; needed to serve on an address other than localhost."
     )
+
+    @property
+    def fetch_limits(self) -> FetchLimits:
+        """What ``vectorstore.web`` obeys, from the ``fetch_*`` fields."""
+        return FetchLimits(timeout_s=self.fetch_timeout_s, max_bytes=max(1, int(self.fetch_max_mb * 1024 * 1024)),
+                           max_redirects=self.fetch_max_redirects, user_agent=self.fetch_user_agent)
 
     @model_validator(mode="after")
     def _llm_is_configured(self) -> Settings:
@@ -113,6 +168,13 @@ class Settings(BaseSettings):
         if self.llm == "ollama" and not self.llm_model:
             raise ValueError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL, e.g. qwen2.5:1.5b")
         return self
+
+    @field_validator("fetch_user_agent")
+    @classmethod
+    def _user_agent_is_one_line(cls, value: str) -> str:
+        if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("must be one line of printable text (it is sent as an HTTP header)")
+        return value.strip()
 
     @field_validator("chroma_url")
     @classmethod
@@ -153,5 +215,5 @@ def load_settings(**overrides: object) -> Settings:
             loc = [str(part) for part in err.get("loc", ()) if part]
             msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
             # A check across fields names its variables in its own message.
-            problems.append(f"ASSISTANT_{loc[0].upper()}: {msg}" if loc else msg)
+            problems.append(f"ASSISTANT_{'__'.join(loc).upper()}: {msg}" if loc else msg)
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None

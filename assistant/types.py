@@ -7,16 +7,19 @@ changed behind the citations that were validated for it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import InvalidInputError
 
 __all__ = [
     "Citation",
     "Answer",
+    "REFUSAL_KINDS",
+    "RefusalKind",
     "Passage",
     "ArticleInfo",
     "Article",
+    "ArticleVersion",
     "IngestReport",
     "CheckReport",
     "Rejected",
@@ -62,6 +65,23 @@ class Citation:
         return cls(**_fields_of(cls, data, "citation"))
 
 
+RefusalKind = Literal[
+    "unknown_name", "off_topic", "not_grounded", "no_such_kind", "not_stated", "nothing_more", "no_opening", "unchecked"
+]
+"""Why an answer is refused (``Answer.refusal``):
+
+* ``unknown_name``: the question names something no article's words, outlet or agency hold;
+* ``off_topic``: no sentence comes near the question (or none scores enough to quote);
+* ``not_grounded``: no retrieved passage from an article naming what the question names answers it;
+* ``no_such_kind``: the articles discuss it, but no close sentence holds the figure, date or name asked for;
+* ``not_stated``: the reading model read the closest sentences and none states the answer;
+* ``nothing_more``: "What else?" when the answers above said all there is;
+* ``no_opening``: a request for a summary with no article's opening among the passages;
+* ``unchecked``: every citation the answerer gave failed the check in code.
+"""
+REFUSAL_KINDS: tuple[str, ...] = get_args(RefusalKind)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What ``ask`` returns.
@@ -73,11 +93,16 @@ class Answer:
         text: the answer with ``[n]`` markers, or a refusal sentence.
         citations: the evidence, one per marker; empty when refused.
         refused: True when the articles don't answer the question.
-        answerer: which answerer produced it (``"extractive"``).
+        answerer: which answerer produced it: ``"reader"`` (sentences the
+            reading model chose), ``"extractive"`` (the ranker's choice, reader
+            off or unavailable) or ``"llm"`` (an LLM's words over the chosen
+            sentences).
         notice: an extra remark for the reader (why it refused, a
             disagreement between outlets, a missing part), or None.
         timings_ms: milliseconds per stage: ``retrieve``, ``rank``,
-            ``answer``, ``total``.
+            ``answer``, ``total`` (and ``read``, ``write`` when they ran).
+        refusal: why it is refused, one of ``REFUSAL_KINDS`` (None when it answers).
+        dropped: sentences an LLM wrote that the check left out as unsupported.
     """
 
     question: str
@@ -88,6 +113,8 @@ class Answer:
     answerer: str
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    refusal: RefusalKind | None = None
+    dropped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,16 +126,20 @@ class Answer:
             "answerer": self.answerer,
             "notice": self.notice,
             "timings_ms": dict(self.timings_ms),
+            "refusal": self.refusal,
+            "dropped": self.dropped,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
         """The inverse of ``to_dict`` (e.g. an answer a client sends back as conversation history)."""
-        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms"))
+        fields_ = _fields_of(cls, data, "answer", optional=("notice", "timings_ms", "refusal", "dropped"))
         citations = fields_.get("citations")
         if not isinstance(citations, (list, tuple)):
             raise InvalidInputError("answer field 'citations' must be a list")
         fields_["citations"] = tuple(Citation.from_dict(c) for c in citations)
+        if fields_.get("refusal") not in (None, *REFUSAL_KINDS):
+            raise InvalidInputError(f"answer field 'refusal' must be one of {', '.join(REFUSAL_KINDS)} or null")
         return cls(**fields_)
 
 
@@ -162,6 +193,8 @@ class ArticleInfo:
     published: str | None
     source: str
     content_hash: str
+    author: str | None = None    # a page's author, when its HTML names one
+    updated: str | None = None   # YYYY-MM-DD: a page's last update, when later than published
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -170,10 +203,38 @@ class ArticleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """An earlier version of an article, replaced when a changed copy (same id) was ingested.
+
+    Attributes:
+        replaced_at: when it was replaced, UTC, ``YYYY-MM-DDTHH:MM:SSZ``.
+        title, published, updated, content_hash: that version's (its text is not kept).
+    """
+
+    replaced_at: str
+    title: str
+    published: str | None
+    updated: str | None
+    content_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class Article(ArticleInfo):
-    """A stored article with its cleaned text (what citations point into)."""
+    """A stored article with its cleaned text (what citations point into).
+
+    ``history``: the versions it replaced, oldest first (empty: never replaced).
+    """
 
     text: str = ""
+    history: tuple[ArticleVersion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = ArticleInfo.to_dict(self)
+        d["history"] = [v.to_dict() for v in self.history]
+        return d
 
 
 @dataclass(frozen=True, slots=True)

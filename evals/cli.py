@@ -35,7 +35,9 @@ def eval_(
     """Run the known-answer eval suites (seeds, lee) or a retrieval suite (bbc) and write reports."""
     if split not in ("dev", "test", "all"):
         raise UserError(f"--split must be dev, test or all, not {split!r}")
-    from assistant.cli import out
+    from rich.console import Console
+
+    out = Console(soft_wrap=True)  # like the CLI's: a path or an error stays on one line
 
     from . import main_eval
 
@@ -74,7 +76,9 @@ def bench(
         raise UserError(f"--sizes must be whole numbers separated by commas, not {sizes!r}") from None
     if not parsed or parsed[0] < 1:
         raise UserError("--sizes needs at least one size of 1 chunk or more")
-    from assistant.cli import out
+    from rich.console import Console
+
+    out = Console(soft_wrap=True)  # like the CLI's: a path or an error stays on one line
 
     from .bench import main_bench
 

@@ -20,6 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,12 @@ class Case(BaseModel):
 
     ``turns`` are asked in order; only the last one is scored, the earlier
     ones build the conversation history (multi-turn cases).
+
+    ``as_of`` asks the question as of that day (what the articles published
+    by then say); the runner passes it only to an ``Assistant.ask`` that
+    takes an ``as_of`` keyword. ``ordered`` makes ``answers`` a timeline
+    rather than alternatives: every one must appear, in this order ("how did
+    the toll change" expects the figures oldest first).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +81,8 @@ class Case(BaseModel):
     answers: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     answerable: bool
+    as_of: date | None = None
+    ordered: bool = False
 
     @model_validator(mode="after")
     def _answerable_has_answers(self) -> Case:
@@ -81,6 +90,8 @@ class Case(BaseModel):
             raise ValueError("turns must not contain empty questions")
         if self.answerable and not self.answers:
             raise ValueError("an answerable case needs at least one accepted answer")
+        if self.ordered and len(self.answers) < 2:
+            raise ValueError("an ordered case needs at least two answers (the figures, oldest first)")
         return self
 
     @property
@@ -231,20 +242,27 @@ def _fetched_corpora() -> tuple[tuple[str, Path, Callable[[], Path]], ...]:
     with pip and only a missing corpus needs them. Their attributes are read at
     call time, so a test can replace them.
     """
-    from evals import fetch_bbc, fetch_lee
+    from evals import fetch_bbc, fetch_developing, fetch_lee
 
     return (
         ("lee", fetch_lee.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_lee.fetch_lee())),
         ("bbc", fetch_bbc.DEFAULT_CACHE_DIR.resolve(), lambda: Path(fetch_bbc.fetch_bbc()[0])),
+        # The dated story articles of the `developing` suite, built from the BBC archive.
+        (
+            "developing",
+            fetch_developing.DEFAULT_CACHE_DIR.resolve(),
+            lambda: Path(fetch_developing.fetch_developing()),
+        ),
     )
 
 
 def ensure_corpus(dataset: Dataset) -> tuple[Path, ...]:
     """The corpus paths, all existing; fetches a fetched corpus when it is missing.
 
-    The Lee corpus (used by ``lee`` and ``abc_heldout``) and the BBC archive
-    (used by ``bbc_news``) live in git-ignored caches, so a fresh checkout has
-    to download them once; any other missing path is an error.
+    The Lee corpus (used by ``lee`` and ``abc_heldout``), the BBC archive
+    (used by ``bbc_news``) and the dated articles built from it (used by
+    ``developing``) live in git-ignored caches, so a fresh checkout has to
+    download them once; any other missing path is an error.
     """
     missing = [p for p in dataset.corpus if not p.exists()]
     if not missing:

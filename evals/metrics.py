@@ -339,9 +339,6 @@ def first_citation_metric(example: Any, prediction: Any) -> float:
     return float(prediction.citations[0].article_id in set(example.relevant))
 
 
-_LEFT_OUT = re.compile(r"\b(\d+) sentences? the passages do not support (?:was|were) left out")
-
-
 def unsupported_rate_metric(example: Any, prediction: Any) -> float | None:
     """Share of the sentences an LLM wrote that the code dropped as unsupported.
 
@@ -349,9 +346,8 @@ def unsupported_rate_metric(example: Any, prediction: Any) -> float | None:
     nothing written was supported counts 1.0; other fallbacks (the LLM down,
     too slow) say nothing about support and are left out.
     """
-    notice = prediction.notice or ""
+    dropped = prediction.dropped
     if prediction.answerer != "llm":
-        return 1.0 if "The LLM wrote nothing the passages support" in notice else None
-    dropped = int(m.group(1)) if (m := _LEFT_OUT.search(notice)) else 0
+        return 1.0 if dropped else None
     kept = max(1, len(re.findall(r"(?:\[\d+\])+", prediction.text)))
     return dropped / (dropped + kept)

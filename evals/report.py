@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -73,6 +74,9 @@ def _summary_table(suite: SuiteResult) -> Table:
             table.add_row(f"latency {stage} {q}", *cells, style="dim")
     passed = [f"{sum(c.passed for c in r.cases)}/{len(r.cases)}" for r in suite.configs]
     table.add_row("cases passed", *passed)
+    skipped = [sum(c.not_applicable is not None for c in r.cases) for r in suite.configs]
+    if any(skipped):  # e.g. as_of cases against an ask without as_of: in no metric above
+        table.add_row("cases not applicable", *map(str, skipped))
     return table
 
 
@@ -116,6 +120,9 @@ def print_report(report: EvalReport, console: Console) -> None:
         for result in suite.configs:
             console.print(_category_table(suite, result))
         for result in suite.configs:
+            reasons = Counter(c.not_applicable for c in result.cases if c.not_applicable is not None)
+            for reason, n in reasons.items():
+                console.print(f"[yellow]{suite.name} · {result.config.name}: {n} case(s) {reason}[/]", highlight=False)
             failures = result.failures
             if not failures:
                 console.print(f"[green]{suite.name} · {result.config.name}: every case passed[/]")

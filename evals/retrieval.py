@@ -269,17 +269,11 @@ def _config_result(config: EvalConfig, results: Sequence[QueryResult]) -> Retrie
     )
 
 
-def _chunk_count(home: Path) -> int | None:
+def _chunk_count(assistant: Any) -> int | None:
     try:
-        from vectorstore.articles import ArticleTable
-
-        table = ArticleTable(home / "articles.sqlite3")
-        try:
-            return table.chunk_count()
-        finally:
-            table.close()
+        return assistant.counts()["chunks"]
     except Exception:  # a count for the report only; a store of another layout has none
-        logger.debug("no chunk count for %s", home, exc_info=True)
+        logger.debug("no chunk count", exc_info=True)
         return None
 
 
@@ -328,7 +322,7 @@ def run_retrieval(
         t0 = time.perf_counter()
         n_articles = _ingest(factory, _settings(store, seeds, _FAST), name, [corpus.articles], progress=on_ingest)
         ingest_s = time.perf_counter() - t0
-        results = []
+        results, n_chunks = [], None
         for config in configs:
             task = bar.add_task(f"{name} · {config.name}", total=len(queries))
             assistant = factory(_settings(store, seeds, config.overrides))
@@ -340,11 +334,11 @@ def run_retrieval(
                 for query in queries:
                     rows.append(_run_query(assistant, query, ask=config.name == DEFAULT_NAME))
                     bar.advance(task)
+                n_chunks = _chunk_count(assistant) if n_chunks is None else n_chunks
             finally:
                 assistant.close()
             results.append(_config_result(config, rows))
             logger.info("retrieval %s, %s: %s", name, config.name, results[-1].metrics)
-        n_chunks = _chunk_count(store)
     return RetrievalReport(
         name=name, source=corpus.source, size=size, n_articles=n_articles, n_chunks=n_chunks,
         n_queries=len(queries), created=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import metrics as m
 from .dataset import Case, Dataset, SplitChoice, ensure_corpus, load_suite
+from .dated import NO_AS_OF, accepts_as_of, as_of_kwargs, contains_in_order
 
 __all__ = [
     "EvalConfig",
@@ -123,6 +124,7 @@ class CaseResult:
     reasons: tuple[str, ...]
     latency_ms: dict[str, float]
     error: str | None = None
+    not_applicable: str | None = None  # why the case could not be asked (left out of every metric)
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class ConfigResult:
 
     @property
     def failures(self) -> tuple[CaseResult, ...]:
-        return tuple(c for c in self.cases if not c.passed)
+        return tuple(c for c in self.cases if not c.passed and c.not_applicable is None)
 
 
 @dataclass(frozen=True)
@@ -201,16 +203,22 @@ def score_case(case: Case, answer: Any, passages: Sequence[Any]) -> tuple[dict[s
         scores["citation_recall"] = m.citation_recall_metric(case, answer)
         if not scores[f"hit@{RETRIEVAL_K}"]:
             reasons.append(f"no gold evidence in the top {RETRIEVAL_K} retrieved passages")
-    scores["contains"] = m.contains_metric(case, answer)
-    scores["exact_match"] = m.exact_match_metric(case, answer)
-    scores["f1"] = m.f1_metric(case, answer)
+    if case.ordered:  # a timeline: every figure, oldest first; EM and F1 against the whole of it
+        scores["contains"] = contains_in_order(answer.text, case.answers)
+        scores["exact_match"] = m.exact_match(answer.text, [" ".join(case.answers)])
+        scores["f1"] = m.token_f1(answer.text, [" ".join(case.answers)])
+    else:
+        scores["contains"] = m.contains_metric(case, answer)
+        scores["exact_match"] = m.exact_match_metric(case, answer)
+        scores["f1"] = m.f1_metric(case, answer)
     if case.is_multi_turn:
         scores["multi_turn"] = scores["contains"]
 
     if answer.refused:
         reasons.append("refused a question the articles answer")
     elif not scores["contains"]:
-        reasons.append("no accepted answer in the answer text")
+        reasons.append("not every figure of the timeline, in order, in the answer text" if case.ordered
+                       else "no accepted answer in the answer text")  # fmt: skip
     if case.evidence and not answer.refused and not scores["citation_recall"]:
         reasons.append("no citation quotes a gold evidence sentence")
     return scores, reasons
@@ -218,6 +226,7 @@ def score_case(case: Case, answer: Any, passages: Sequence[Any]) -> tuple[dict[s
 
 def aggregate(cases: Sequence[CaseResult]) -> dict[str, float | None]:
     """Suite-level metrics: each the mean over the cases it applies to (None if none)."""
+    cases = [c for c in cases if c.not_applicable is None]
     result: dict[str, float | None] = {}
     for name in METRIC_ORDER:
         result[name] = m.mean(c.scores[name] for c in cases if name in c.scores)
@@ -256,11 +265,15 @@ def _error_case(case: Case, exc: Exception) -> CaseResult:
 
 def run_case(assistant: Any, case: Case) -> CaseResult:
     """Ask the turns in order, then search with the rewritten last question and score."""
+    if case.as_of is not None and not accepts_as_of(assistant):
+        return replace(_error_case(case, RuntimeError(NO_AS_OF)), error=None, reasons=(NO_AS_OF,),
+                       scores={}, not_applicable=NO_AS_OF)  # fmt: skip
+    dated = as_of_kwargs(case)  # every turn is asked as of the case's day
     try:
         history: list[tuple[str, Any]] = []
         for turn in case.history_turns:
-            history.append((turn, assistant.ask(turn, history=tuple(history))))
-        answer = assistant.ask(case.question, history=tuple(history))
+            history.append((turn, assistant.ask(turn, history=tuple(history), **dated)))
+        answer = assistant.ask(case.question, history=tuple(history), **dated)
         # Retrieval is scored on what the pipeline actually searched for: a
         # follow-up question only makes sense once rewritten from the history.
         passages = list(assistant.search(answer.rewritten_question, top_k=RETRIEVAL_K))

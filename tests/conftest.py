@@ -109,6 +109,8 @@ class HashEmbedder:
         self.calls += 1
         if self.calls == self._fail_on_call:
             raise KeyboardInterrupt("interrupted mid-ingest")
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         seeds = [int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little") for t in texts]
         vecs = np.stack([np.random.default_rng(s).standard_normal(self.dim) for s in seeds]).astype(np.float32)
         return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -142,7 +144,7 @@ class FakeReader:
             raise self._fail
 
     def judge(self, question, claims, *, budget_ms=None, until=None):
-        from assistant.reader import Verdicts
+        from assistant.reading.reader import Verdicts
 
         self.warm_up()
         scores: list[float | None] = [None] * len(claims)
@@ -158,6 +160,17 @@ class FakeReader:
 def fake_reader():
     """The ``FakeReader`` class, to build one per test."""
     return FakeReader
+
+
+@pytest.fixture(scope="session")
+def packaged_reader():
+    """The packaged reading model as ``make run`` gets it (assembled once into the per-user cache)."""
+    from assistant import load_settings
+    from assistant.reading.reader import default_reader
+
+    reader = default_reader(load_settings(reader="on"))
+    reader.warm_up()
+    return reader
 
 
 def stop_process(proc: subprocess.Popen, *, grace_s: float = 15.0) -> None:
@@ -184,7 +197,7 @@ class LlamaServer:
 
     def __init__(self, folder: Path) -> None:
         from assistant import load_settings
-        from assistant.model_files import SMALL_MODEL, locate_gguf
+        from assistant.reading.model_files import SMALL_MODEL, locate_gguf
 
         model = locate_gguf(SMALL_MODEL, cache_dir=load_settings().model_cache)
         with socket.socket() as s:

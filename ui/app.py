@@ -21,7 +21,7 @@ import gradio as gr  # noqa: E402
 
 from assistant import FeedbackLog  # noqa: E402
 from ui.articles import ALL_OUTLETS, UPLOAD_TYPES, ArticleHandlers  # noqa: E402
-from ui.chat import FEEDBACK_OPTIONS, ChatHandlers, Conversation  # noqa: E402
+from ui.chat import FEEDBACK_OPTIONS, ChatHandlers, ChatSession  # noqa: E402
 from ui.endpoints import make_endpoints  # noqa: E402
 from ui.render_articles import render_viewer_message  # noqa: E402
 from ui.style import APP_CSS, APP_JS, APP_THEME, SCROLL_TO_QUOTE_JS  # noqa: E402
@@ -63,7 +63,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
             "from; click a citation to read it in its article. When the articles don't say, it says so.",
             elem_id="intro",
         )
-        convo = gr.State(Conversation())
+        convo = gr.State(ChatSession())
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
@@ -162,7 +162,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
             chat.new_conversation, outputs=[chatbot, convo, question, export_file], api_visibility="private"
         ).then(lambda: gr.Chatbot(examples=chat.examples() or None), outputs=chatbot, api_visibility="private")
         # The chat's own trash button empties the messages: forget the turns too.
-        chatbot.clear(Conversation, outputs=convo, api_visibility="private")
+        chatbot.clear(ChatSession, outputs=convo, api_visibility="private")
         export.click(chat.export, inputs=convo, outputs=export_file, api_visibility="private").then(
             lambda path: gr.File(visible=path is not None), inputs=export_file, outputs=export_file,
             api_visibility="private",

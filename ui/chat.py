@@ -1,8 +1,8 @@
 """The chat's event handlers: ask (streamed), feedback, export, new conversation, examples.
 
-Each browser session has its own ``Conversation`` in a ``gr.State``: the
-``(question, Answer)`` turns passed to ``ask_stream`` as history (so
-follow-ups work), and which chat message shows which answer (for feedback).
+Each browser session has its own ``ChatSession`` in a ``gr.State``: the
+public ``Conversation`` (its answers are the history follow-ups are read
+against), and which chat message shows which answer (for feedback).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import Answer, Step, TextDelta, UserError, conversation_markdown, examples_from_store
+from assistant import Answer, Conversation, Step, TextDelta, UserError, examples_from_store
 from ui.render import (
     render_answer_html,
     render_draft_html,
@@ -25,7 +25,7 @@ from ui.render import (
     render_step_html,
 )
 
-__all__ = ["Conversation", "ChatHandlers", "FEEDBACK_OPTIONS", "one_line"]
+__all__ = ["ChatSession", "ChatHandlers", "FEEDBACK_OPTIONS", "one_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,10 @@ def one_line(exc: BaseException) -> str:
 
 
 @dataclass
-class Conversation:
-    """One browser session's memory."""
+class ChatSession:
+    """One browser session's memory; its conversation starts with the first question."""
 
-    turns: list[tuple[str, Answer]] = field(default_factory=list)
+    conversation: Conversation | None = None
     answer_at: dict[int, int] = field(default_factory=dict)  # chat message index -> turn index
     votes: dict[int, str] = field(default_factory=dict)  # turn index -> the vote last saved for it
 
@@ -66,7 +66,7 @@ class ChatHandlers:
         self,
         question: str,
         messages: list[dict[str, Any]] | None,
-        convo: Conversation | None,
+        convo: ChatSession | None,
         outlet: str | None = None,
         since: str | None = None,
         until: str | None = None,
@@ -75,7 +75,9 @@ class ChatHandlers:
     ):
         """Show the question, then each step, the streamed draft, and the checked answer."""
         messages = list(messages or [])
-        convo = convo if convo is not None else Conversation()
+        convo = convo if convo is not None else ChatSession()
+        if convo.conversation is None:
+            convo.conversation = Conversation(self._assistant)
         question = (question or "").strip()
         if not question:
             yield gr.skip(), messages, convo
@@ -84,7 +86,6 @@ class ChatHandlers:
         messages.append({"role": "assistant", "content": render_step_html("Searching the articles…")})
         yield "", messages, convo
         options = dict(
-            history=tuple(convo.turns),
             outlet=_blank(outlet),
             since=_blank(since),
             until=_blank(until),
@@ -94,7 +95,7 @@ class ChatHandlers:
         try:
             step, draft = None, ""
             messages[-1] = {"role": "assistant", "content": render_error_html("No answer came back.")}
-            for event in self._assistant.ask_stream(question, **options):
+            for event in convo.conversation.ask_stream(question, **options):
                 if isinstance(event, Step):
                     step = event.message
                     messages[-1] = {"role": "assistant", "content": render_step_html(step)}
@@ -102,8 +103,7 @@ class ChatHandlers:
                     draft += event.text
                     messages[-1] = {"role": "assistant", "content": render_draft_html(draft, step)}
                 elif isinstance(event, Answer):
-                    convo.turns.append((question, event))
-                    convo.answer_at[len(messages) - 1] = len(convo.turns) - 1
+                    convo.answer_at[len(messages) - 1] = len(convo.conversation) - 1
                     messages[-1] = {"role": "assistant", "content": render_answer_html(event)}
                     break
                 yield "", messages, convo
@@ -114,7 +114,7 @@ class ChatHandlers:
             messages[-1] = {"role": "assistant", "content": render_error_html(f"Something went wrong: {one_line(exc)}")}
         yield "", messages, convo
 
-    def feedback(self, convo: Conversation | None, data: gr.LikeData) -> None:
+    def feedback(self, convo: ChatSession | None, data: gr.LikeData) -> None:
         """Save a thumb or a "wrong source" flag on the answer it was given to."""
         index = data.index if isinstance(data.index, int) else data.index[0]
         turn = convo.answer_at.get(index) if convo is not None else None
@@ -130,7 +130,7 @@ class ChatHandlers:
             # Gradio sends a click on an extra option ("Wrong source") twice.
             return
         convo.votes[turn] = kind
-        _, answer = convo.turns[turn]
+        answer = convo.conversation.answers[turn]
         try:
             self._feedback.record(kind, answer)
         except Exception as exc:  # feedback must never break the chat
@@ -139,19 +139,19 @@ class ChatHandlers:
             return
         gr.Info("Thank you: feedback saved.")
 
-    def export(self, convo: Conversation | None) -> str | None:
+    def export(self, convo: ChatSession | None) -> str | None:
         """The conversation as a Markdown file, for download."""
-        if convo is None or not convo.turns:
+        if convo is None or not convo.conversation:
             gr.Warning("Nothing to export yet: ask a question first.")
             return None
-        first = re.sub(r"[^A-Za-z0-9]+", "-", convo.turns[0][0]).strip("-")[:40] or "conversation"
+        first = re.sub(r"[^A-Za-z0-9]+", "-", convo.conversation.answers[0].question).strip("-")[:40] or "conversation"
         folder = Path(tempfile.mkdtemp(prefix="news-chat-", dir=self._export_dir))
         path = folder / f"{first}.md"
-        path.write_text(conversation_markdown(convo.turns), encoding="utf-8")
+        path.write_text(convo.conversation.to_markdown(), encoding="utf-8")
         return str(path)
 
     def new_conversation(self):
-        return [], Conversation(), "", None
+        return [], ChatSession(), "", None
 
     def examples(self) -> list[dict[str, str]]:
         """Example questions for the empty chat, from the stored articles (none on failure)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import Answer, InvalidInputError, UserError
+from assistant import Conversation, UserError
 from ui.chat import one_line
 
 __all__ = ["make_endpoints"]
@@ -52,13 +52,8 @@ def make_endpoints(assistant: Any) -> list[Callable[..., Any]]:
         """
 
         def run() -> dict:
-            if not isinstance(history, list):
-                raise InvalidInputError("history must be a list of earlier answers (Answer.to_dict())")
-            turns = tuple((turn.get("question", "") if isinstance(turn, dict) else "", Answer.from_dict(turn))
-                          for turn in history)  # fmt: skip
-            answer = assistant.ask(
+            answer = Conversation.from_dicts(assistant, history).ask(
                 message,
-                history=turns,
                 outlet=outlet or None,
                 since=since or None,
                 until=until or None,

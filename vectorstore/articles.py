@@ -8,9 +8,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["StoredArticle", "ArticleTable", "content_hash"]
+__all__ = ["StoredArticle", "ArticleTable", "ArticleVersion", "content_hash"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -21,7 +22,9 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     source TEXT NOT NULL,
     text TEXT NOT NULL,
-    content_hash TEXT NOT NULL
+    content_hash TEXT NOT NULL,
+    author TEXT,
+    updated TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY,
@@ -46,7 +49,23 @@ CREATE TABLE IF NOT EXISTS copies (
 );
 CREATE INDEX IF NOT EXISTS copies_by_copy ON copies(copy_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Earlier versions of an article a changed copy replaced (same id, another
+-- text): what it was, not its text. No foreign key: replacing an article
+-- deletes its row before writing the new one, which would take these along.
+CREATE TABLE IF NOT EXISTS history (
+    article_id TEXT NOT NULL,
+    replaced_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    updated TEXT,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_by_article ON history(article_id, replaced_at);
 """
+# Columns added to ``articles`` after its first release; an older table gets
+# them (empty) when it is opened. Appending columns keeps every stored row.
+_ADDED_COLUMNS = (("author", "TEXT"), ("updated", "TEXT"))
+_COLUMNS = "id, title, outlet, agencies, published, source, text, content_hash, author, updated"
 
 
 def content_hash(text: str) -> str:
@@ -62,6 +81,19 @@ class StoredArticle:
     published: str | None
     source: str
     text: str
+    content_hash: str
+    author: str | None = None
+    updated: str | None = None    # YYYY-MM-DD, a page's last update
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """An earlier version of an article, kept when a changed copy replaced it."""
+
+    replaced_at: str          # UTC, ISO 8601 to the second
+    title: str
+    published: str | None
+    updated: str | None
     content_hash: str
 
 
@@ -79,10 +111,23 @@ class ArticleTable:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(_SCHEMA)
+        self._add_columns()
         self._sources: tuple[tuple[int, int], frozenset[str]] | None = None
 
     def close(self) -> None:
         self._db.close()
+
+    def _add_columns(self) -> None:
+        """Bring a table made before a column existed up to date; its rows stay as they are."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        for name, kind in _ADDED_COLUMNS:
+            if name not in have:
+                try:
+                    with self._db:
+                        self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process added it first
+                        raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -91,7 +136,7 @@ class ArticleTable:
 
     # -- articles --------------------------------------------------------
     def get(self, article_id: str) -> StoredArticle | None:
-        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _to_article(row) if row else None
 
     def hash_of(self, article_id: str) -> str | None:
@@ -99,7 +144,7 @@ class ArticleTable:
         return row[0] if row else None
 
     def all(self) -> list[StoredArticle]:
-        return [_to_article(r) for r in self._db.execute("SELECT * FROM articles ORDER BY id")]
+        return [_to_article(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY id")]
 
     def ids(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT id FROM articles ORDER BY id")]
@@ -133,9 +178,15 @@ class ArticleTable:
         return self._sources[1]
 
     def put(self, conn: sqlite3.Connection, article: StoredArticle) -> None:
+        """Store ``article``; a stored version with another text goes to the history first."""
+        old = conn.execute("SELECT title, published, updated, content_hash FROM articles WHERE id = ?",
+                           (article.id,)).fetchone()
+        if old is not None and old[3] != article.content_hash:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            conn.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?)", (article.id, stamp, *old))
         conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))
         conn.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -145,18 +196,30 @@ class ArticleTable:
                 article.source,
                 article.text,
                 article.content_hash,
+                article.author,
+                article.updated,
             ),
         )
 
     def delete(self, conn: sqlite3.Connection, article_id: str) -> None:
         conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        conn.execute("DELETE FROM history WHERE article_id = ?", (article_id,))
+
+    def history(self, article_id: str) -> list[ArticleVersion]:
+        """The versions a changed copy replaced, oldest first (none: never replaced)."""
+        rows = self._db.execute(
+            "SELECT replaced_at, title, published, updated, content_hash FROM history WHERE article_id = ? "
+            "ORDER BY replaced_at, rowid",
+            (article_id,),
+        )
+        return [ArticleVersion(*row) for row in rows]
 
     # -- chunks ----------------------------------------------------------
     def put_chunks(self, conn: sqlite3.Connection, article_id: str, spans: list[tuple[int, int]]) -> None:
         conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         conn.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-            [(chunk_id(article_id, s, e), article_id, s, e) for s, e in spans],
+            [(span_id(article_id, s, e), article_id, s, e) for s, e in spans],
         )
 
     def clear_chunks(self, conn: sqlite3.Connection) -> None:
@@ -291,8 +354,8 @@ class ArticleTable:
         conn.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
-def chunk_id(article_id: str, start: int, end: int) -> str:
-    """``ID:START-END``; any article id works, since the span is split off from the right."""
+def span_id(article_id: str, start: int, end: int) -> str:
+    """A chunk's or a sentence's id, ``ID:START-END``; any article id works, since the span is split off from the right."""
     return f"{article_id}:{start}-{end}"
 
 
@@ -311,4 +374,7 @@ def _to_article(row: tuple) -> StoredArticle:
         source=row[5],
         text=row[6],
         content_hash=row[7],
+        # A row read from a table made before these columns (the salvage reads such) has 8 fields.
+        author=row[8] if len(row) > 8 else None,
+        updated=row[9] if len(row) > 9 else None,
     )

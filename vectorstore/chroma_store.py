@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import StoreUnavailable
 
-__all__ = ["ChromaStore", "DenseFilters", "open_client", "open_persistent_client"]
+__all__ = ["ChromaStore", "ArticleFilters", "open_client", "open_persistent_client"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ DELETE_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
-class DenseFilters:
-    """Metadata filters shared by every retriever; None means no constraint."""
+class ArticleFilters:
+    """Which articles a search may return (dense and BM25 alike); None means no constraint."""
 
     outlet: str | None = None
     since: int | None = None  # published as YYYYMMDD, inclusive
@@ -229,6 +229,14 @@ class ChromaStore:
         """(chunk ids, sentence ids): every id each collection holds, read in pages (for checks)."""
         return _all_ids(self._chunks), _all_ids(self._sentences)
 
+    def vectors(self, *, page: int = 5000) -> Iterator[tuple[str, int, int, np.ndarray]]:
+        """Every chunk's and sentence's (article id, start, end, vector), read in pages."""
+        for collection in (self._chunks, self._sentences):
+            for offset in range(0, _guarded(collection.count)(), page):
+                got = _guarded(collection.get)(include=["metadatas", "embeddings"], limit=page, offset=offset)
+                for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                    yield meta["article_id"], int(meta["start"]), int(meta["end"]), np.asarray(vector, dtype=np.float32)
+
     @_guarded
     def delete_ids(self, *, chunk_ids: Sequence[str] = (), sentence_ids: Sequence[str] = ()) -> None:
         """Delete entries by id (a repair's orphans); ids that are absent are ignored."""
@@ -254,7 +262,7 @@ class ChromaStore:
         return out
 
     @_guarded
-    def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: DenseFilters) -> list[tuple[str, float]]:
+    def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: ArticleFilters) -> list[tuple[str, float]]:
         """Chunk ids and cosine similarities, best first, through a LlamaIndex retriever."""
         from llama_index.core.schema import QueryBundle
 
@@ -302,7 +310,7 @@ def _article_of(sentence_id: str) -> str:
     return sentence_id.rsplit(":", 1)[0]
 
 
-def _llama_filters(filters: DenseFilters):
+def _llama_filters(filters: ArticleFilters):
     if filters.empty:
         return None
     from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .articles import chunk_id
+from .articles import span_id
 
 __all__ = ["ArticleCount", "IndexDrift", "Survey", "CheckOutcome", "survey", "CHROMA_CHUNKS", "CHROMA_SENTENCES", "BM25"]
 
@@ -162,7 +162,7 @@ def survey(
     """Compare the table's ids with each index's; every argument is read from the store by the caller."""
     stored = set(articles)
     chunk_ids = [row[0] for row in chunk_rows]
-    sentence_ids = [chunk_id(aid, s, e) for aid, spans in sentence_spans.items() for s, e in spans]
+    sentence_ids = [span_id(aid, s, e) for aid, spans in sentence_spans.items() for s, e in spans]
     return Survey(
         articles=len(stored),
         chunks=len(chunk_ids),

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .articles import ArticleTable, StoredArticle, chunk_id, content_hash
+from .articles import ArticleTable, StoredArticle, content_hash, span_id
 from .bm25_index import BM25Index
-from .chroma_store import ChromaStore, DenseFilters, open_client
+from .chroma_store import ArticleFilters, ChromaStore, open_client
 from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
 from .embedding import Embedder
 from .errors import IndexInconsistent, IndexSignatureMismatch, TableDamaged
@@ -49,7 +49,7 @@ __all__ = [
     "CheckOutcome",
     "IndexSignatureMismatch",
     "IndexInconsistent",
-    "DenseFilters",
+    "ArticleFilters",
     "WIRE_COPY_SIMILARITY",
 ]
 
@@ -289,9 +289,9 @@ class NewsIndex:
         chunk_ids, chunk_meta, sent_ids, sent_meta = [], [], [], []
         for art, chunks, sents in plans:
             base = _filter_meta(art)
-            chunk_ids += [chunk_id(art.id, s, e) for s, e in chunks]
+            chunk_ids += [span_id(art.id, s, e) for s, e in chunks]
             chunk_meta += [{**base, "start": s, "end": e} for s, e in chunks]
-            sent_ids += [chunk_id(art.id, s, e) for s, e in sents]
+            sent_ids += [span_id(art.id, s, e) for s, e in sents]
             sent_meta += [{"article_id": art.id, "start": s, "end": e} for s, e in sents]
         ids = [art.id for art, _, _ in plans]
         with self.table.transaction() as conn:
@@ -375,12 +375,12 @@ class NewsIndex:
             sent_texts = [art.text[s:e] for art, _, sents in plans for s, e in sents]
             chunk_vecs = chunk_vectors(plans, sent_vecs, [count(t) for t in sent_texts])
             chunks = [
-                (chunk_id(art.id, s, e), art.text[s:e], {**_filter_meta(art), "start": s, "end": e})
+                (span_id(art.id, s, e), art.text[s:e], {**_filter_meta(art), "start": s, "end": e})
                 for art, spans, _ in plans
                 for s, e in spans
             ]
             sentences = [
-                (chunk_id(art.id, s, e), {"article_id": art.id, "start": s, "end": e})
+                (span_id(art.id, s, e), {"article_id": art.id, "start": s, "end": e})
                 for art, _, spans in plans
                 for s, e in spans
             ]
@@ -554,7 +554,7 @@ class NewsIndex:
         self.bm25.rebuild([r[0] for r in rows], [texts_by_article[r[1]][r[2] : r[3]] for r in rows])
 
     # -- reads ---------------------------------------------------------------
-    def allowed_chunks(self, filters: DenseFilters) -> set[str] | None:
+    def allowed_chunks(self, filters: ArticleFilters) -> set[str] | None:
         """Chunk ids passing ``filters`` (None when there is no filter)."""
         if filters.empty:
             return None

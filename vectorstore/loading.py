@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
-
 from vectorstore.cleaning import CleanedArticle, clean_article, parse_date_value, short_title
 
 logger = logging.getLogger(__name__)
@@ -32,11 +30,6 @@ MAX_ID_LENGTH = 1024
 # but a dump, and sentence splitting a 10 MB text overruns the splitter's
 # regex time limit mid-ingest (a TimeoutError traceback): reject it up front.
 MAX_ARTICLE_CHARS = 1_000_000
-_HTML_DROP = ("script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg",
-              "figure", "figcaption", "button")
-_HTML_BLOCKS = {"address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "footer", "h1", "h2",
-                "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre", "section", "table",
-                "td", "th", "tr", "ul", "body"}
 # Characters no article field may hold: NUL (SQLite and C libraries cut text
 # there) and lone surrogates (the JSON escape \ud800 decodes to one; it is not
 # Unicode text and every encoder downstream refuses it).
@@ -46,8 +39,6 @@ UNUSABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 # the id is shown ("x\u202egnp.exe" shows as "xexe.png"). ZWJ and ZWNJ stay
 # allowed: emoji sequences and several scripts need them.
 _DECEPTIVE_IN_ID = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
-_HTML_DATE_META = ("article:published_time", "datePublished", "date", "pubdate", "publishdate", "dc.date",
-                   "DC.date.issued", "og:published_time")
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,8 @@ class LoadedArticle:
     published: str | None        # ISO "YYYY-MM-DD"
     source: str                  # file path (str) or the JSONL `url` when given
     text: str                    # cleaned text that gets indexed
+    author: str | None = None    # a page's author (HTML only)
+    updated: str | None = None   # ISO "YYYY-MM-DD": a page's last update, later than published (HTML only)
 
 
 @dataclass(frozen=True)
@@ -124,7 +117,8 @@ def _safe_stem(path: Path) -> str:
 
 
 def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallback_title: str, outlet: str | None,
-             published: str | None, source: str) -> LoadedArticle:
+             published: str | None, source: str, author: str | None = None,
+             updated: str | None = None) -> LoadedArticle:
     """Assemble the record; the indexed text is the real title, a blank line, then the body."""
     if not cleaned.body:
         raise _Reject("no article text left after cleaning")
@@ -137,7 +131,7 @@ def _article(art_id: str, cleaned: CleanedArticle, *, title: str | None, fallbac
     parts = ([title] if title and not repeats_opening else []) + list(cleaned.body)
     return LoadedArticle(id=art_id, title=title or fallback_title, outlet=outlet or cleaned.outlet,
                          agencies=cleaned.agencies, published=published or cleaned.published,
-                         source=source, text="\n\n".join(parts))
+                         source=source, text="\n\n".join(parts), author=author, updated=updated)
 
 
 def _load_text(path: Path, text: str) -> LoadedArticle:
@@ -146,74 +140,15 @@ def _load_text(path: Path, text: str) -> LoadedArticle:
                     published=None, source=str(path))
 
 
-def _html_blocks(root: Tag) -> list[str]:
-    """Text of block elements, one paragraph each; <br> becomes a line break."""
-    blocks: list[str] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        # HTML whitespace is not significant, so collapsing it changes no wording.
-        lines = [" ".join(line.split()) for line in "".join(buf).split("\n")]
-        if any(lines):
-            blocks.append("\n".join(line for line in lines if line))
-        buf.clear()
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Doctype)):
-                continue
-            if isinstance(child, NavigableString):
-                buf.append(str(child).replace("\n", " "))
-            elif isinstance(child, Tag) and child.name == "br":
-                buf.append("\n")
-            elif isinstance(child, Tag) and child.name in _HTML_BLOCKS:
-                flush()
-                walk(child)
-                flush()
-            elif isinstance(child, Tag):
-                walk(child)
-
-    walk(root)
-    flush()
-    return blocks
-
-
-def _html_meta(soup: BeautifulSoup, *names: str) -> str | None:
-    for name in names:
-        for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: name})
-            if isinstance(tag, Tag) and str(tag.get("content", "")).strip():
-                return str(tag["content"]).strip()
-    return None
-
-
 def _load_html(path: Path, text: str) -> LoadedArticle:
-    soup = BeautifulSoup(text, "html.parser")
-    outlet = _html_meta(soup, "og:site_name")
-    published = None
-    if value := _html_meta(soup, *_HTML_DATE_META):
-        published = parse_date_value(value)
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    if published is None:
-        for tag in root.find_all("time"):
-            if tag.get("datetime") and (published := parse_date_value(str(tag["datetime"]))):
-                break
-    for tag in root.find_all(_HTML_DROP):
-        tag.decompose()
-    # A <header> inside <article> holds the headline and byline; elsewhere it's site chrome.
-    for tag in root.find_all(["header", "footer"]):
-        if root.name != "article" or tag.name == "footer":
-            tag.decompose()
-    title = None
-    if (h1 := root.find("h1")) and h1.get_text(strip=True):
-        title = " ".join(h1.get_text(" ").split())
-    elif soup.title and soup.title.get_text(strip=True):
-        title = " ".join(soup.title.get_text(" ").split())
-        if outlet:  # "Headline | The Daily Ledger" -> "Headline"
-            title = re.sub(rf"\s*[|–—-]\s*{re.escape(outlet)}\s*$", "", title) or title
-    cleaned = clean_article("\n\n".join(_html_blocks(root)), find_title=title is None, title_hint=title)
-    return _article(_safe_stem(path), cleaned, title=title or cleaned.title, fallback_title=path.stem,
-                    outlet=outlet, published=published, source=str(path))
+    """A saved page goes through the same extraction as a fetched one (``vectorstore.web``)."""
+    from vectorstore import web  # lazy: trafilatura is only needed for HTML
+
+    try:
+        return web.article_from_html(text, art_id=_safe_stem(path), source=str(path), fallback_title=path.stem,
+                                     min_chars=1)
+    except web.FetchError as exc:
+        raise _Reject(str(exc)) from None
 
 
 def _unusable(value: str) -> str | None:
@@ -336,13 +271,13 @@ def load_file(path: Path) -> LoadResult:
     return result
 
 
-def load_paths(paths: Iterable[str | Path], *, web=None) -> LoadResult:
+def load_paths(paths: Iterable[str | Path], *, web=None, limits=None) -> LoadResult:
     """Load every supported file under ``paths``; ids must be unique across the whole load.
 
     An ``http(s)://`` string is a page or a feed, fetched (``vectorstore.web``);
     a file named directly with a feed suffix (.xml, .rss, .atom) is a feed whose
     items' pages are fetched. ``web`` is the ``WebClient`` to use (one is made
-    when needed).
+    when needed, with ``limits``, a ``FetchLimits``: the defaults when None).
     """
     from vectorstore import web as _web  # lazy: plain file loads need no HTTP stack
 
@@ -363,7 +298,7 @@ def load_paths(paths: Iterable[str | Path], *, web=None) -> LoadResult:
         rejected.extend(result.rejected)
         articles.extend(_dedupe(result.articles, rejected, seen))
     if remote:
-        client = web or _web.WebClient()
+        client = web or _web.WebClient.with_limits(limits or _web.FetchLimits())
         try:
             for kind, raw in remote:
                 result = _web.load_url(str(raw), client) if kind == "url" else _web.load_feed_file(Path(raw), client)

@@ -21,18 +21,19 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from vectorstore.cleaning import clean_article, parse_date_value
+from vectorstore.cleaning import clean_article
+from vectorstore.fetch_limits import USER_AGENT, FetchLimits
 from vectorstore.loading import MAX_ID_LENGTH, LoadedArticle, LoadResult, _article, _Reject, _unusable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FEED_SUFFIXES", "USER_AGENT", "FetchError", "Fetched", "WebClient", "is_url", "load_feed_file",
+__all__ = ["FEED_SUFFIXES", "USER_AGENT", "FetchError", "FetchLimits", "Fetched", "WebClient", "is_url", "load_feed_file",
            "load_url", "extract_article"]
 
-USER_AGENT = "news-assistant/0.1 (news question-answering assistant; respects robots.txt)"
-MAX_BYTES = 5 * 1024 * 1024
-TIMEOUT_S = 15.0
-MAX_REDIRECTS = 5
+_DEFAULT = FetchLimits()
+MAX_BYTES = _DEFAULT.max_bytes
+TIMEOUT_S = _DEFAULT.timeout_s
+MAX_REDIRECTS = _DEFAULT.max_redirects
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
@@ -78,6 +79,11 @@ class WebClient:
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=True, max_redirects=max_redirects,
                                     headers={"User-Agent": user_agent})
         self._robots: dict[str, RobotFileParser | None] = {}
+
+    @classmethod
+    def with_limits(cls, limits: FetchLimits) -> WebClient:
+        return cls(timeout_s=limits.timeout_s, max_bytes=limits.max_bytes, max_redirects=limits.max_redirects,
+                   user_agent=limits.user_agent)
 
     def close(self) -> None:
         self._client.close()
@@ -153,29 +159,43 @@ class WebClient:
         return self._get(url, accept=accept)
 
 
-def extract_article(html: str | bytes, url: str, *, fallback_date: str | None = None) -> LoadedArticle:
-    """Main text and metadata of one page by trafilatura; raises ``FetchError`` when nothing is there."""
-    import trafilatura
+def article_from_html(html: str | bytes, *, art_id: str | None, source: str, url: str | None = None,
+                      fallback_title: str | None = None, fallback_date: str | None = None,
+                      min_chars: int = MIN_TEXT_CHARS) -> LoadedArticle:
+    """One page as an article (``vectorstore.extract``); raises ``FetchError`` with the reason.
 
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=True, include_images=False, favor_precision=True)
-    text = (doc.text or "").strip() if doc is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
-        raise FetchError("nothing extracted (paywall, script-only or empty page)")
-    canonical = doc.url if is_url(doc.url) and len(doc.url) <= MAX_ID_LENGTH else url
-    title = " ".join((doc.title or "").split()) or None
-    outlet = " ".join((doc.sitename or "").split()) or None
-    published = (parse_date_value(doc.date) if doc.date else None) or fallback_date
-    for field, value in (("title", title), ("text", text), ("site name", outlet)):
-        if value and (why := _unusable(value)):
-            raise FetchError(f"the page's {field} contains {why}")
-    paragraphs = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
-    cleaned = clean_article(paragraphs, find_title=False, title_hint=title)
+    ``art_id`` None: the page's canonical URL, else ``url``. The extracted
+    text still goes through ``clean_article``, which drops the bylines,
+    datelines and credited captions trafilatura keeps as paragraphs.
+    """
+    from vectorstore.extract import NothingExtracted, extract_page
+
     try:
-        return _article(canonical, cleaned, title=title, fallback_title=title or canonical, outlet=outlet,
-                        published=published, source=url)
+        page = extract_page(html, url=url, min_chars=min_chars)
+    except NothingExtracted as exc:
+        raise FetchError(str(exc)) from None
+    # trafilatura falls back on the <title> for the site name; the title itself is no outlet.
+    outlet = page.outlet if page.outlet and page.outlet != page.title else None
+    if art_id is None:
+        art_id = page.url if is_url(page.url) and len(page.url) <= MAX_ID_LENGTH else url
+    for name, value in (("title", page.title), ("text", page.text), ("site name", outlet),
+                        ("author", page.author)):
+        if value and (why := _unusable(value)):
+            raise FetchError(f"the page's {name} contains {why}")
+    paragraphs = "\n\n".join(line.strip() for line in page.text.splitlines() if line.strip())
+    cleaned = clean_article(paragraphs, find_title=page.title is None, title_hint=page.title)
+    try:
+        return _article(art_id or source, cleaned, title=page.title or cleaned.title,
+                        fallback_title=page.title or fallback_title or source, outlet=outlet,
+                        published=page.published or fallback_date, source=source, author=page.author,
+                        updated=page.updated)
     except _Reject as exc:
         raise FetchError(str(exc)) from None
+
+
+def extract_article(html: str | bytes, url: str, *, fallback_date: str | None = None) -> LoadedArticle:
+    """A fetched page as an article, its id the canonical URL; raises ``FetchError`` when nothing is there."""
+    return article_from_html(html, art_id=None, source=url, url=url, fallback_date=fallback_date)
 
 
 def _feed_items(data: bytes, source: str) -> list[tuple[str | None, str | None]]:

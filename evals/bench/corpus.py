@@ -83,30 +83,16 @@ def prefill_cache(cache: CachingEmbedder, home: Path) -> int:
     needs; reusing them is what "cached embeddings" means in the report.
     Returns the vectors added. A store of another model is refused.
     """
-    import chromadb
+    from assistant import Assistant, IndexMismatchError, load_settings
 
-    from vectorstore.articles import ArticleTable
-    from vectorstore.chroma_store import CHUNKS, SENTENCES
-
-    table = ArticleTable(home / "articles.sqlite3")
-    try:
-        signature = json.loads(table.get_meta("signature") or "{}")
-        texts = {a.id: a.text for a in table.all()}
-    finally:
-        table.close()
-    if signature.get("embedder") != cache.id:
-        raise ValueError(f"{home} was built with {signature.get('embedder')!r}, not {cache.id!r}")
-    client = chromadb.PersistentClient(path=str(home / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False))
     added = 0
-    for name in (CHUNKS, SENTENCES):
-        collection = client.get_collection(name)
-        for offset in range(0, collection.count(), 5000):
-            got = collection.get(include=["metadatas", "embeddings"], limit=5000, offset=offset)
-            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-                text = texts.get(meta.get("article_id"))
-                if text is not None:
-                    cache.add(text[int(meta["start"]) : int(meta["end"])], vector)
-                    added += 1
+    try:
+        with Assistant(load_settings(home=home, reader="off"), embedder=cache) as assistant:
+            for text, vector in assistant.stored_vectors():
+                cache.add(text, vector)
+                added += 1
+    except IndexMismatchError as exc:
+        raise ValueError(f"{home} cannot fill a cache of {cache.id!r}: {exc}") from None
     return added
 
 
@@ -189,22 +175,18 @@ def _catalog(articles_path: Path) -> list[_Article]:
     if saved.exists() and saved.stat().st_mtime >= articles_path.stat().st_mtime:
         counts = json.loads(saved.read_text(encoding="utf-8"))
     if set(counts) != set(records):
-        counts = _count_chunks(articles_path, settings.chunk_size, settings.chunk_overlap)
+        counts = _count_chunks(articles_path)
         saved.write_text(json.dumps(counts), encoding="utf-8")
     out = [_Article(i, records[i], n, tokens) for i, (n, tokens) in counts.items() if i in records]
     return sorted(out, key=lambda a: hashlib.sha256(a.id.encode()).hexdigest())
 
 
-def _count_chunks(articles_path: Path, size: int, overlap: int) -> dict[str, list[int]]:
-    from vectorstore.embedding import MiniLMEmbedder
-    from vectorstore.loading import load_paths
-    from vectorstore.text import chunk_spans
+def _count_chunks(articles_path: Path) -> dict[str, list[int]]:
+    from assistant import Assistant, load_settings
 
-    count = MiniLMEmbedder().count_tokens  # the tokenizer alone: no model load
-    loaded = load_paths([articles_path]).articles  # the cleaned text is what gets chunked
-    return {
-        a.id: [len(chunk_spans(a.text, size=size, overlap=overlap, count_tokens=count)), count(a.text)] for a in loaded
-    }
+    # The tokenizer alone counts: no model loads, nothing is stored.
+    plan = Assistant(load_settings(reader="off")).chunk_plan([articles_path])
+    return {article_id: [chunks, tokens] for article_id, (chunks, tokens) in plan.items()}
 
 
 def _questions(queries_path: Path, plan: CorpusPlan, n: int) -> list[dict]:

@@ -45,16 +45,6 @@ def _settings(spec: dict, **more: Any) -> Any:
     return load_settings(**overrides)
 
 
-def _chunk_count(home: Path) -> int:
-    from vectorstore.articles import ArticleTable
-
-    table = ArticleTable(home / "articles.sqlite3")
-    try:
-        return table.chunk_count()
-    finally:
-        table.close()
-
-
 def _work_ingest(spec: dict) -> dict:
     from assistant import Assistant, embedder_for
 
@@ -65,7 +55,7 @@ def _work_ingest(spec: dict) -> dict:
         for phase in spec["phases"]:
             embedder.lookup = phase["cached"]
             computed, reused = embedder.computed, embedder.reused
-            before = _chunk_count(Path(spec["home"])) if Path(spec["home"], "articles.sqlite3").exists() else 0
+            before = assistant.counts()["chunks"]
             bar, update = _bar(phase["label"])
             with bar:
                 t0 = time.perf_counter()
@@ -75,7 +65,7 @@ def _work_ingest(spec: dict) -> dict:
                 raise RuntimeError(f"ingest rejected {len(report.rejected)} articles: {report.rejected[:3]}")
             phases.append({
                 "articles": len(report.added) + len(report.replaced),
-                "chunks": _chunk_count(Path(spec["home"])) - before,
+                "chunks": assistant.counts()["chunks"] - before,
                 "seconds": seconds,
                 "embedded": embedder.computed - computed,
                 "reused": embedder.reused - reused,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import AnswerContext, ExtractiveAnswerer, Passage
+from assistant import AnswerContext, ExtractiveAnswerer, Passage, Tuning
 
 pytestmark = pytest.mark.unit
 
@@ -113,7 +113,7 @@ def test_a_name_the_articles_never_mention_is_refused():
 
 def test_an_unknown_name_is_rescued_by_a_sentence_that_means_the_same():
     ctx = context("What did Freedonia say?", unit(1, 0.1, 0), {"a": ("Coast Post", [(FERRY_A, unit(1, 0, 0))])})
-    assert not ExtractiveAnswerer(rescue_similarity=0.55).answer(ctx).refused
+    assert not ExtractiveAnswerer(tuning=Tuning(rescue_similarity=0.55)).answer(ctx).refused
 
 
 def test_weak_evidence_is_refused():
@@ -145,7 +145,7 @@ def test_a_copy_that_drops_a_figure_is_not_a_disagreement():
     ctx = two_articles(
         "Who rescued the passengers from the vessel?", unit(1, 0.1, 0), (full, unit(1, 0, 0)), (shorter, unit(1, 0, 0.02))
     )
-    draft = ExtractiveAnswerer(min_score=0.2, require_type=False).answer(ctx)
+    draft = ExtractiveAnswerer(min_score=0.2, tuning=Tuning(require_type=False)).answer(ctx)
     assert draft.text == f"{full} [1][2]" and draft.notice is None
 
 
@@ -168,7 +168,7 @@ def test_a_near_tie_shows_both_sentences_and_a_clear_winner_shows_one():
     assert draft.text == f"{first} [1] {second} [2]"
     clear = context(question, unit(1, 0, 0), {"a": ("Coast Post", [(first, unit(1, 0, 0)), (far, unit(0.3, 0.95, 0))])})
     assert ExtractiveAnswerer(min_score=0.2).answer(clear).text == f"{first} [1]"
-    assert ExtractiveAnswerer(min_score=0.2, runner_up=1.0).answer(tie).text == f"{first} [1]"
+    assert ExtractiveAnswerer(min_score=0.2, tuning=Tuning(runner_up=1.0)).answer(tie).text == f"{first} [1]"
 
 
 def test_outlets_that_word_a_count_differently_are_compared():
@@ -284,7 +284,7 @@ def test_counts_of_different_facts_are_no_disagreement():
     ],
 )
 def test_a_summary_that_names_no_subject_is_told_apart(question, bare):
-    from assistant.answering import is_bare_summary
+    from assistant.answerers.extractive import is_bare_summary
 
     assert is_bare_summary(question) is bare
 

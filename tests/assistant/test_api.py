@@ -55,7 +55,11 @@ def test_off_topic_question_is_refused_without_citations(seeded):
 def test_answer_to_dict_is_json_safe_and_complete(seeded):
     answer = seeded.ask("How many military posts did Azerbaijan say it seized?")
     data = json.loads(json.dumps(answer.to_dict()))
-    assert set(data) == {"question", "rewritten_question", "text", "citations", "refused", "answerer", "notice", "timings_ms"}
+    assert set(data) == {
+        "question", "rewritten_question", "text", "citations", "refused", "answerer", "notice", "timings_ms", "refusal",
+        "dropped",
+    }  # fmt: skip
+    assert data["refusal"] is None and data["dropped"] == 0
     assert set(data["timings_ms"]) == {"retrieve", "rank", "answer", "total"}
     assert data["answerer"] == "extractive"
     assert set(data["citations"][0]) == {
@@ -177,18 +181,29 @@ def test_an_answerer_cannot_cite_text_that_is_not_there(seeded_home, embedder):
     class Liar:
         name = "liar"
 
+        def warm_up(self):
+            pass
+
         def answer(self, context):
             p = context.passages[0]
             bad = DraftCitation(p.article_id, 0, 10**7, p, 1.0)
             return Draft("Invented claim [1]", (bad,), False)
 
+        def answer_stream(self, context):
+            yield self.answer(context)
+
+        def rerank(self, context, top_k):
+            return list(context.passages)[:top_k]
+
     with Assistant(load_settings(home=seeded_home), embedder=embedder, answerer=Liar()) as liar:
         answer = liar.ask("How many military posts were seized?")
     assert answer.refused and answer.citations == () and isinstance(answer, Answer)
+    assert answer.refusal == "unchecked"
 
 
 def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable_seeded, tmp_path, embedder):
-    from assistant import Draft, answer_types
+    from assistant import Draft
+    from assistant.language import terms as answer_types
 
     answer_types._places.cache_clear()
     before = writable_seeded.articles()
@@ -197,11 +212,20 @@ def test_warm_up_loads_what_the_first_question_needs_and_writes_nothing(writable
     assert writable_seeded.articles() == before
     assert writable_seeded.ask("Who is Hikmet Hajiyev?").citations
 
-    class Plain:  # an answerer with no warm_up of its own
+    class Plain:  # an answerer with nothing to load
         name = "plain"
+
+        def warm_up(self):
+            pass
 
         def answer(self, context):
             return Draft("Nothing.", (), True)
+
+        def answer_stream(self, context):
+            yield self.answer(context)
+
+        def rerank(self, context, top_k):
+            return list(context.passages)[:top_k]
 
     with Assistant(load_settings(home=tmp_path / "empty"), embedder=embedder, answerer=Plain()) as empty:
         empty.warm_up()

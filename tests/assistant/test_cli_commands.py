@@ -13,6 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from assistant import cli
+from assistant.cli import root as cli_root
 
 pytestmark = pytest.mark.unit
 
@@ -62,7 +63,7 @@ def test_the_installed_entry_points_of_the_group_are_read(plugin, monkeypatch):
         asked.append(selection)
         return [plugin]
 
-    monkeypatch.setattr(cli, "entry_points", fake_entry_points)
+    monkeypatch.setattr(cli_root, "entry_points", fake_entry_points)
     app = _app()
     assert cli.add_commands(app) == ["fake"]
     assert asked == [{"group": "assistant.commands"}]
@@ -82,7 +83,7 @@ def test_unreadable_metadata_leaves_the_built_in_commands(monkeypatch):
     def fail(**selection):
         raise OSError("metadata unreadable")
 
-    monkeypatch.setattr(cli, "entry_points", fail)
+    monkeypatch.setattr(cli_root, "entry_points", fail)
     app = _app()
     assert cli.add_commands(app) == []
     assert app.registered_commands == []
@@ -90,7 +91,7 @@ def test_unreadable_metadata_leaves_the_built_in_commands(monkeypatch):
 
 def test_the_project_declares_the_evals_commands():
     points = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"]
-    assert points["assistant.commands"] == {"evals": "evals.cli:register"}
+    assert points["assistant.commands"] == {"evals": "evals.cli:register", "ui": "ui.cli:register"}
 
 
 def test_the_assistant_package_never_imports_evals():

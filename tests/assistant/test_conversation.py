@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import Answer, Citation
-from assistant.conversation import rewrite_follow_up
+from assistant.language.followups import rewrite_follow_up
 
 pytestmark = pytest.mark.unit
 
@@ -90,14 +90,14 @@ def test_a_carried_question_is_carried_flat_not_nested():
 
 
 def test_what_else_asks_for_more():
-    from assistant.conversation import asks_for_more
+    from assistant.language.followups import asks_for_more
 
     assert asks_for_more("What else?") and asks_for_more("And what else did she say?")
     assert not asks_for_more("What did she say?")
 
 
 def test_a_later_part_of_a_two_part_question_resolves_its_pronoun():
-    from assistant.conversation import resolve_in_part
+    from assistant.language.followups import resolve_in_part
 
     assert resolve_in_part("when will he appear in court?", "What is Tom Reed charged with?") == (
         "When will Tom Reed appear in court?"
@@ -133,7 +133,7 @@ def test_a_joined_follow_up_keeps_what_the_previous_question_carried_at_the_end(
 
 
 # -- the model rewriter ------------------------------------------------------------
-from assistant.conversation import ModelRewriter, rewrite_prompt  # noqa: E402
+from assistant.language.followups import ModelRewriter, rewrite_prompt  # noqa: E402
 
 
 class ScriptedWriter:
@@ -187,7 +187,7 @@ def test_the_prompt_s_examples_are_chat_turns_ending_before_the_user_turn():
 
 
 def test_a_rewrite_that_says_nothing_new_is_told_apart():
-    from assistant.conversation import unchanged
+    from assistant.language.followups import unchanged
 
     assert unchanged("And Germany?", "And Germany?") and unchanged("What is his job", "What is his job?")
     assert not unchanged("What did Germany say about the attack?", "And Germany?")

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from assistant import AnswerContext, Draft, Passage, Step, TextDelta
-from assistant.answerer import DraftCitation, drain
-from assistant.generative import LLMAnswerer, split_claims
-from assistant.llm import LLMFailure
+from assistant.answerers.drafts import DraftCitation, drain
+from assistant.answerers.generative import LLMAnswerer, split_claims
+from assistant.reading.llm import LLMFailure
 
 pytestmark = pytest.mark.unit
 
@@ -110,13 +110,14 @@ def test_an_unsupported_or_uncited_sentence_is_dropped_and_the_notice_says_so():
     backend = Backend("Divers rescued 212 passengers from the ferry [1]. ", "The mayor resigned [2]. ", "It was sunny.")
     draft = run(backend)[-1]
     assert draft.text == "Divers rescued 212 passengers from the ferry. [1]"
-    assert draft.notice == "2 sentences the passages do not support were left out."
+    assert draft.notice == "2 sentences the passages do not support were left out." and draft.dropped == 2
 
 
 def test_a_figure_no_cited_passage_gives_is_never_let_through():
     draft = run(Backend("Divers rescued 215 passengers from the ferry [1]."))[-1]
     assert draft.answerer == "reader" and draft.text == "… [1] … [2]"
     assert draft.notice == "The LLM wrote nothing the passages support; this is the extractive answer."
+    assert draft.dropped == 1
 
 
 def test_invented_citation_numbers_fall_back_to_the_extractive_answer():

@@ -53,7 +53,7 @@ def assert_grounded(assistant: Assistant, answer: Answer) -> None:
         assert assistant.article(c.article_id).text[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
     if answer.answerer == "llm":
-        from assistant.generative import split_claims
+        from assistant.answerers.generative import split_claims
 
         assert all(numbers for _, numbers in split_claims(answer.text))
     else:

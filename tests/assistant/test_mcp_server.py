@@ -115,7 +115,8 @@ async def _check_every_tool(client, expected_answer: dict, expected_ids: set[str
 
     articles = await _call(client, "list_articles")
     assert {a["id"] for a in articles} == expected_ids
-    assert set(articles[0]) == {"id", "title", "outlet", "agencies", "published", "source", "content_hash"}
+    assert set(articles[0]) == {"id", "title", "outlet", "agencies", "published", "source", "content_hash",
+                                "author", "updated"}
 
     result = await client.call_tool("ask", {"question": QUESTION})
     assert not result.is_error, result.content
@@ -131,7 +132,7 @@ async def _check_every_tool(client, expected_answer: dict, expected_ids: set[str
     for c in answer["citations"]:
         if c["article_id"] not in texts:
             article = await _call(client, "get_article", {"article_id": c["article_id"]})
-            assert article["id"] == c["article_id"]
+            assert article["id"] == c["article_id"] and article["history"] == []  # the seeds were never replaced
             texts[c["article_id"]] = article["text"]
         assert texts[c["article_id"]][c["start"] : c["end"]] == c["quote"], c
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import ModelLoadError
-from assistant.model_files import GGUFSpec, locate_gguf
+from assistant.reading.model_files import GGUFSpec, locate_gguf
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.question import analyse, content_words, statement_form
+from assistant.language.question import analyse, content_words, statement_form
 
 pytestmark = pytest.mark.unit
 
@@ -81,7 +81,7 @@ def test_the_counted_thing_stops_at_the_verb(question, counted):
     ],
 )
 def test_statement_form_drops_the_question_words(question, statement):
-    from assistant.question import statement_form
+    from assistant.language.question import statement_form
 
     assert statement_form(question) == statement
 

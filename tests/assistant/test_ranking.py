@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import ExtractiveAnswerer
-from assistant.answer_types import names_in
-from assistant.ranking import is_anaphoric
+from assistant import ExtractiveAnswerer, Tuning
+from assistant.context.ranking import is_anaphoric
+from assistant.language.terms import names_in
 
 from .test_answering import FILLER, NO_FIGURE, answer_from, context, two_articles, unit
 
@@ -71,14 +71,14 @@ def test_a_question_about_the_present_is_dated():
 
 
 def test_a_demonym_matches_its_country():
-    from assistant.answer_types import has_term
+    from assistant.language.terms import has_term
 
     assert has_term("freedonia", {"freedonian", "armi"})
     assert not has_term("port", {"portion"})
 
 
 def test_a_two_part_question_answers_the_part_it_can_and_names_the_rest():
-    from assistant.answering import split_parts
+    from assistant.language.parts import split_parts
 
     assert split_parts("Who runs the port, and when did the strike end?") == ["Who runs the port?", "when did the strike end?"]
     runs = "Harbour master Tom Reed runs the port for the city council."
@@ -111,7 +111,7 @@ def test_an_answer_comes_from_an_article_that_names_what_the_question_names():
     )
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "The articles discuss this but give no figure that answers it."
-    assert not ExtractiveAnswerer(min_score=0.2, grounded=False).answer(ctx).refused
+    assert not ExtractiveAnswerer(min_score=0.2, tuning=Tuning(grounded=False)).answer(ctx).refused
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_how_many_with_a_verb_takes_any_count():
 
 
 def test_a_named_street_or_river_answers_where():
-    from assistant.answer_types import is_place
+    from assistant.language.terms import is_place
 
     assert is_place("Elliot Street") and is_place("Tamar River") and not is_place("Street")
     street = "Police said the missing boy was found unharmed on Elliot Street."
@@ -186,7 +186,7 @@ def test_the_second_sentence_of_a_typed_answer_must_hold_the_type_too():
     ],
 )
 def test_two_named_subjects_are_two_questions(question, parts):
-    from assistant.answering import split_parts
+    from assistant.language.parts import split_parts
 
     assert split_parts(question) == parts
 
@@ -204,7 +204,7 @@ def test_each_subject_gets_its_own_sentence_and_a_shared_one_is_said_once():
 def test_rerank_and_answer_score_each_sentence_of_a_question_once(monkeypatch):
     from dataclasses import replace
 
-    from assistant.ranking import SentenceRanker
+    from assistant.context.ranking import SentenceRanker
 
     ctx = context(
         "How many passengers were rescued from the ferry?",

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.retrieval import rrf_fuse
+from assistant.context.retrieval import rrf_fuse
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant import cli
+from assistant import UserError, cli
 
 pytestmark = pytest.mark.unit
 
@@ -46,4 +46,4 @@ def test_bad_options_are_user_errors_before_anything_runs():
                           (["bench", "--sizes", "x"], "--sizes must be whole numbers"),
                           (["bench", "--sizes", "0"], "--sizes needs at least one size")):  # fmt: skip
         result = runner.invoke(app, args)
-        assert isinstance(result.exception, cli.UserError) and message in str(result.exception)
+        assert isinstance(result.exception, UserError) and message in str(result.exception)

@@ -198,17 +198,17 @@ def test_dspy_style_metrics_take_example_and_prediction():
 
 
 @pytest.mark.parametrize(
-    "answerer, text, notice, rate",
+    "answerer, text, dropped, rate",
     [
-        ("llm", "A. [1] B. [2]", None, 0.0),
-        ("llm", "A. [1] B. [2]", "2 sentences the passages do not support were left out.", 0.5),
-        ("extractive", "quote [1]", "The LLM wrote nothing the passages support; this is the extractive answer.", 1.0),
-        ("extractive", "quote [1]", "The LLM failed (timeout); this is the extractive answer.", None),
-        ("reader", "quote [1]", None, None),
+        ("llm", "A. [1] B. [2]", 0, 0.0),
+        ("llm", "A. [1] B. [2]", 2, 0.5),
+        ("extractive", "quote [1]", 3, 1.0),  # the LLM wrote nothing supported: the extractive answer stands
+        ("extractive", "quote [1]", 0, None),  # the LLM failed (a timeout): nothing to say about support
+        ("reader", "quote [1]", 0, None),
     ],
 )
-def test_unsupported_rate_counts_only_what_an_llm_wrote(answerer, text, notice, rate):
+def test_unsupported_rate_counts_only_what_an_llm_wrote(answerer, text, dropped, rate):
     from types import SimpleNamespace
 
-    prediction = SimpleNamespace(answerer=answerer, text=text, notice=notice)
+    prediction = SimpleNamespace(answerer=answerer, text=text, dropped=dropped)
     assert m.unsupported_rate_metric(None, prediction) == rate

@@ -60,6 +60,25 @@ class FakeAnswer:
     answerer: str = "fake"
     notice: str | None = None
     timings_ms: dict = field(default_factory=lambda: {"retrieve": 2.0, "rank": 1.0, "answer": 1.0, "total": 4.0})
+    refusal: str | None = None
+    dropped: int = 0
+
+
+@pytest.mark.parametrize("fake, real", [(FakeAnswer, "Answer"), (FakePassage, "Passage")])
+def test_the_fakes_have_every_field_of_the_real_types(fake, real):
+    import dataclasses
+
+    import assistant
+
+    assert [f.name for f in dataclasses.fields(fake)] == [f.name for f in dataclasses.fields(getattr(assistant, real))]
+
+
+def test_the_fake_citation_is_a_part_of_the_real_one():
+    import dataclasses
+
+    from assistant import Citation
+
+    assert {f.name for f in dataclasses.fields(FakeCitation)} <= {f.name for f in dataclasses.fields(Citation)}
 
 
 class FakeAssistant:

@@ -334,7 +334,7 @@ def real_llm_app(tmp_path_factory: pytest.TempPathFactory, llama_server: str) ->
 def real_reader_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
     """The real app with the reader on, judging with the small packaged model (quick; no judge, but real)."""
     from assistant import load_settings
-    from assistant.model_files import SMALL_MODEL, locate_gguf
+    from assistant.reading.model_files import SMALL_MODEL, locate_gguf
 
     model = locate_gguf(SMALL_MODEL, cache_dir=load_settings().model_cache)
     with _started_app(tmp_path_factory, READER="on", READER_MODEL=str(model)) as app:

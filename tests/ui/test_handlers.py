@@ -66,9 +66,9 @@ class _Votes:
 
 def _run(chat, question, **filters):
     """Every chat message list the handler yields for ``question``, and the conversation after."""
-    from ui.chat import Conversation
+    from ui.chat import ChatSession
 
-    convo = Conversation()
+    convo = ChatSession()
     return [messages[-1]["content"] for _, messages, _ in chat.respond(question, [], convo, **filters)], convo
 
 
@@ -81,7 +81,7 @@ def test_the_chat_shows_steps_then_the_streamed_draft_then_the_checked_answer(fa
     drafts = [s for s in shown if "answer-draft" in s]
     assert drafts[0].count("Azerbaijan said") == 1 and "posts [1]." in drafts[-1]
     assert "citation-card" in shown[-1] and "answer-draft" not in shown[-1]
-    assert [q for q, _ in convo.turns] == ["Write it as a stream"]
+    assert [a.question for a in convo.conversation.answers] == ["Write it as a stream"]
     assert convo.answer_at == {1: 0}  # message 1 (after the question) shows turn 0
 
 
@@ -104,7 +104,7 @@ def test_an_input_error_is_shown_as_its_message(fake_assistant):
     fake_assistant.ask_stream = fail
     shown, convo = _run(ChatHandlers(fake_assistant, _Votes()), "How many posts?", since="soon")
     assert "answer-error" in shown[-1] and "since must be a date as YYYY-MM-DD" in shown[-1]
-    assert convo.turns == []
+    assert len(convo.conversation) == 0
 
 
 def test_votes_are_saved_for_answers_only_and_a_withdrawn_vote_is_not(fake_assistant):
@@ -133,3 +133,22 @@ def test_the_mode_picker_shows_only_when_there_is_a_choice(fake_assistant):
     fake_assistant.modes = ("reader", "extractive", "llm")
     radio = mode_radio(build_app(fake_assistant))["props"]
     assert radio["visible"] is True and radio["value"] == "reader"
+
+
+def test_the_fake_assistant_offers_only_what_the_real_one_does(fake_assistant):
+    """Each public method of the fake exists on ``Assistant`` and takes the same named parameters."""
+    import inspect
+
+    from assistant import Assistant
+
+    fake = type(fake_assistant)
+    methods = [n for n, v in vars(fake).items() if callable(v) and not n.startswith("_")]
+    assert {"ask", "ask_stream", "articles", "ingest"} <= set(methods)
+    for name in methods:
+        real = getattr(Assistant, name, None)
+        assert callable(real), f"Assistant has no {name}"
+        ours = [p for p in inspect.signature(getattr(fake, name)).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        theirs = inspect.signature(real).parameters
+        for p in ours:
+            assert p.name in theirs and theirs[p.name].kind == p.kind, f"{name}({p.name}) differs from Assistant's"
+    assert set(fake.modes) <= {"extractive", "reader", "llm"}

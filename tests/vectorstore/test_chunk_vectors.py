@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from vectorstore.index import chunk_vectors
 from vectorstore.text import chunk_spans, sentence_spans
+
+pytestmark = pytest.mark.unit
 
 TEXT = (
     "The council met on Monday. It voted to close the old harbour road for repairs. "

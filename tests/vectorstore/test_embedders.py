@@ -36,13 +36,15 @@ def int8_model(int8_cache):
 
 
 class EmbedderContract:
-    """Subclasses provide the ``model`` fixture."""
+    """Subclasses provide the ``model`` fixture; MiniLM's vectors have 384 dimensions."""
+
+    dim = 384
 
     def test_vectors_are_unit_float32_rows(self, model):
         assert isinstance(model, Embedder)
         for texts in (TEXTS[:1], TEXTS):  # the one-text path and the batch path
             got = model.embed(texts)
-            assert got.shape == (len(texts), 384) and got.dtype == np.float32
+            assert got.shape == (len(texts), self.dim) and got.dtype == np.float32
             assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
 
     def test_no_texts_give_no_rows(self, model):
@@ -63,6 +65,20 @@ class EmbedderContract:
 
     def test_tokens_are_counted_without_truncation(self, model):
         assert model.count_tokens("word " * 400) == 400
+
+
+class TestHashEmbedder(EmbedderContract):
+    """The tests' fake: its vectors mean nothing, so it is only held to the shape of the contract."""
+
+    dim = 16
+
+    @pytest.fixture
+    def model(self, hash_embedder):
+        return hash_embedder()
+
+    def test_meaning_orders_similarity(self, model):
+        q, answer, other = model.embed(TEXTS[:3])
+        assert not np.allclose(answer, other)  # distinct texts, distinct vectors; no meaning to order
 
 
 class TestTorchBackend(EmbedderContract):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vectorstore.index import DenseFilters, IndexSignatureMismatch, NewsIndex
+from vectorstore.index import ArticleFilters, IndexSignatureMismatch, NewsIndex
 from vectorstore.loading import LoadedArticle
+from vectorstore.protocols import Store
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +37,9 @@ class StoreContract:
 
     def make_index(self, home, embedder, **kw) -> NewsIndex:
         raise NotImplementedError
+
+    def test_it_is_a_store(self, tmp_path, embedder):
+        assert isinstance(self.make_index(tmp_path, embedder), Store)
 
     def test_ingest_is_added_then_unchanged_then_replaced(self, tmp_path, embedder):
         index = self.make_index(tmp_path, embedder)
@@ -77,7 +81,7 @@ class StoreContract:
         index = self.make_index(tmp_path, embedder)
         index.ingest([HARBOUR, FARM])
         q = "How many union members voted?"
-        dense = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=2, filters=DenseFilters())
+        dense = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=2, filters=ArticleFilters())
         assert dense[0][0].startswith("harbour:")
         assert index.bm25.search(q, top_k=2)[0][0].startswith("harbour:")
 
@@ -85,10 +89,10 @@ class StoreContract:
         index = self.make_index(tmp_path, embedder)
         index.ingest([HARBOUR, FARM])
         q = "strike drought"
-        only_valley = DenseFilters(outlet="valley news")
+        only_valley = ArticleFilters(outlet="valley news")
         dense = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=5, filters=only_valley)
         assert {cid.split(":")[0] for cid, _ in dense} == {"farm"}
-        allowed = index.allowed_chunks(DenseFilters(since=20240101))
+        allowed = index.allowed_chunks(ArticleFilters(since=20240101))
         assert {cid.split(":")[0] for cid, _ in index.bm25.search(q, top_k=5, allowed=allowed)} == {"harbour"}
 
     def test_remove_drops_every_trace(self, tmp_path, embedder):
@@ -153,7 +157,7 @@ class StoreContract:
         assert index.ingest(arts).added == (*odd, "farm")
         assert {a.id for a in index.table.all()} == {*odd, "farm"}
         q = "How many union members voted?"
-        found = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=3, filters=DenseFilters())
+        found = index.chroma.dense_search(q, embedder.embed([q])[0], top_k=3, filters=ArticleFilters())
         assert {cid.rsplit(":", 1)[0] for cid, _ in found} == set(odd)
         copies = index.copies_of([odd[1]])
         assert copies and all(c.rsplit(":", 1)[0] in (odd[0], odd[2]) for ids in copies.values() for c in ids)

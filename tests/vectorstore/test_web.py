@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -233,7 +234,7 @@ def test_cli_ingest_url(site, hash_embedder, monkeypatch, tmp_path):
     from assistant.settings import load_settings
 
     url = site.html("/news/harbour", article_html("Port Linden approves harbour dredging plan", BODY))
-    monkeypatch.setattr(cli, "_assistant", lambda: Assistant(load_settings(home=tmp_path / "h", reader="off"),
+    monkeypatch.setattr(cli.root, "open_assistant", lambda: Assistant(load_settings(home=tmp_path / "h", reader="off"),
                                                              embedder=hash_embedder()))
     result = CliRunner().invoke(cli.app, ["ingest", url])
     assert result.exit_code == 0, result.output
@@ -241,3 +242,137 @@ def test_cli_ingest_url(site, hash_embedder, monkeypatch, tmp_path):
     result = CliRunner().invoke(cli.app, ["ingest", site.base + "/news/missing"])
     assert result.exit_code == 2
     assert "HTTP 404 Not Found" in result.output
+
+
+def _dated_page(title: str, *, published: str, modified: str | None = None, author: str | None = None,
+                footer_year: str = "2019") -> str:
+    """A page whose only dates are its metadata and its footer's copyright line."""
+    meta = f'<meta property="article:published_time" content="{published}T09:00:00+00:00">'
+    if modified:
+        meta += f'<meta property="article:modified_time" content="{modified}T10:00:00+00:00">'
+    if author:
+        meta += f'<meta name="author" content="{author}">'
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    return (f"<!DOCTYPE html><html><head><title>{title}</title>{meta}"
+            f'<meta property="og:site_name" content="The Linden Herald"></head><body><article><h1>{title}</h1>'
+            f"{paragraphs}</article><footer><p>Copyright {footer_year} Linden Herald Media. "
+            f"Page generated {footer_year}-05-01.</p></footer></body></html>")
+
+
+def test_author_and_update_date_come_from_the_page(site, client):
+    url = site.html("/news/updated", _dated_page("Dredging plan amended", published="2025-03-04",
+                                                  modified="2025-03-06", author="Oskar Brandt"))
+    art = _one(load_url(url, client))
+    assert (art.published, art.updated, art.author) == ("2025-03-04", "2025-03-06", "Oskar Brandt")
+    # A page never updated has no update date (not its publication date again).
+    url = site.html("/news/once", _dated_page("Dredging plan approved", published="2025-03-04"))
+    assert _one(load_url(url, client)).updated is None
+
+
+def test_a_page_dated_in_the_future_gets_no_date_not_its_footers(site, client):
+    # Before the fix htmldate ruled the future date out (max date = today) and
+    # its wider search settled on the footer's "2019-05-01".
+    far = (date.today() + timedelta(days=400)).isoformat()
+    art = _one(load_url(site.html("/news/future", _dated_page("Scheduled story", published=far)), client))
+    assert art.published is None and art.updated is None
+    # One day ahead is a time zone ahead of this machine, not the future: kept.
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    art = _one(load_url(site.html("/news/tomorrow", _dated_page("Story from Asia", published=tomorrow)), client))
+    assert art.published == tomorrow
+
+
+def test_a_page_without_metadata_is_dated_from_its_text(site, client):
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY)
+    page = (f"<html><head><title>Harbour plan</title></head><body><article><h1>Harbour plan</h1>"
+            f"<p>Published 4 March 2025</p>{paragraphs}</article></body></html>")
+    assert _one(load_url(site.html("/news/plain", page), client)).published == "2025-03-04"
+
+
+def test_fetch_limits_come_from_the_settings(site, hash_embedder, tmp_path):
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    big = site.html("/news/big", article_html("Harbour plan", BODY * 40))  # ~19 KB
+    small = site.html("/news/small", article_html("Harbour plan", BODY))
+    settings = load_settings(home=tmp_path / "home", reader="off", fetch_max_mb=0.01,
+                             fetch_user_agent="linden-archive/2.0 (test)")
+    with Assistant(settings, embedder=hash_embedder()) as assistant:
+        report = assistant.ingest([big, small])
+    assert report.added == (small,)
+    size = len(site.pages["/news/big"][2])
+    assert [(r.source, r.reason) for r in report.rejected] == [
+        (big, f"too large ({size:,} bytes; the limit is {int(0.01 * 1024 * 1024):,} bytes)")]
+    assert set(site.user_agents) == {"linden-archive/2.0 (test)"}
+
+
+@pytest.mark.parametrize(("name", "value"), [("FETCH_TIMEOUT_S", "0"), ("FETCH_MAX_MB", "-1"),
+                                             ("FETCH_MAX_REDIRECTS", "many"), ("FETCH_USER_AGENT", "a\nb")])
+def test_a_bad_fetch_setting_names_its_variable(monkeypatch, name, value):
+    from assistant.errors import SettingsError
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv(f"ASSISTANT_{name}", value)
+    with pytest.raises(SettingsError, match=f"ASSISTANT_{name}"):
+        load_settings()
+
+
+def test_fetch_settings_default_to_the_documented_limits():
+    from assistant.settings import load_settings
+
+    limits = load_settings().fetch_limits
+    assert (limits.timeout_s, limits.max_bytes, limits.max_redirects, limits.user_agent) == (
+        15.0, 5 * 1024 * 1024, 5, USER_AGENT)
+
+
+def test_a_changed_page_keeps_its_earlier_version_in_the_history(site, hash_embedder, tmp_path):
+    from assistant.api import Assistant
+    from assistant.errors import ArticleNotFoundError
+    from assistant.settings import load_settings
+
+    url = site.html("/news/harbour", _dated_page("Port Linden approves dredging", published="2025-03-04"))
+    with Assistant(load_settings(home=tmp_path / "home", reader="off"), embedder=hash_embedder()) as assistant:
+        assistant.ingest([url])
+        first = assistant.article(url)
+        assert first.history == () and assistant.article_history(url) == ()
+        # The same page again: nothing replaced, nothing in the history.
+        assert assistant.ingest([url]).unchanged == (url,)
+        assert assistant.article_history(url) == ()
+        site.html("/news/harbour", _dated_page("Court halts dredging", published="2025-03-04",
+                                               modified="2025-03-07", author="Oskar Brandt").replace(
+            BODY[2], "The regional court suspended the dredging on Friday until a study is finished."))
+        assert assistant.ingest([url]).replaced == (url,)
+        now = assistant.article(url)
+        assert (now.title, now.updated, now.author) == ("Court halts dredging", "2025-03-07", "Oskar Brandt")
+        [old] = now.history
+        assert (old.title, old.published, old.updated, old.content_hash) == (
+            "Port Linden approves dredging", "2025-03-04", None, first.content_hash)
+        assert old.content_hash != now.content_hash and old.replaced_at.endswith("Z")
+        assert assistant.article_history(url) == now.history
+        as_json = now.to_dict()
+        assert as_json["history"] == [old.to_dict()] and as_json["author"] == "Oskar Brandt"
+        assert [a.to_dict()["updated"] for a in assistant.articles()] == ["2025-03-07"]
+        assistant.remove(url)
+        with pytest.raises(ArticleNotFoundError):
+            assistant.article_history(url)
+        # Added again after a remove, it starts without the removed one's history.
+        site.html("/news/harbour", _dated_page("Port Linden approves dredging", published="2025-03-04"))
+        assistant.ingest([url])
+        assert assistant.article_history(url) == ()
+
+
+def test_cli_show_prints_the_update_date_author_and_history(site, hash_embedder, monkeypatch, tmp_path):
+    from assistant import cli
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    monkeypatch.setattr(cli.root, "open_assistant", lambda: Assistant(load_settings(home=tmp_path / "h", reader="off"),
+                                                             embedder=hash_embedder()))
+    url = site.html("/news/harbour", _dated_page("Port Linden approves dredging", published="2025-03-04"))
+    assert CliRunner().invoke(cli.app, ["ingest", url]).exit_code == 0
+    site.html("/news/harbour", _dated_page("Court halts dredging", published="2025-03-04", modified="2025-03-07",
+                                           author="Oskar Brandt").replace(BODY[0], "The court halted the work."))
+    assert CliRunner().invoke(cli.app, ["ingest", url]).exit_code == 0
+    shown = CliRunner().invoke(cli.app, ["show", url])
+    assert shown.exit_code == 0, shown.output
+    assert "2025-03-04 · " in shown.output and "updated 2025-03-07 · by Oskar Brandt" in shown.output
+    assert "replaced 20" in shown.output and ": Port Linden approves dredging · 2025-03-04 · " in shown.output

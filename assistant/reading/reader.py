@@ -23,12 +23,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
 from .model_files import READER_MODEL, locate_gguf
 
-__all__ = ["Claim", "JudgePrompt", "Reader", "LlamaReader", "TextGenerator", "Verdicts", "default_reader"]
+__all__ = ["Claim", "JudgePrompt", "LlamaReader", "Verdicts", "default_reader"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,37 +50,6 @@ class Verdicts:
     @property
     def complete(self) -> bool:
         return all(s is not None for s in self.scores)
-
-
-@runtime_checkable
-class Reader(Protocol):
-    """Judges whether each claim answers a question."""
-
-    name: str
-
-    def warm_up(self) -> None: ...
-
-    def judge(
-        self,
-        question: str,
-        claims: Sequence[Claim],
-        *,
-        budget_ms: float | None = None,
-        until: Callable[[Sequence[float | None]], bool] | None = None,
-    ) -> Verdicts:
-        """p(claim states the answer) per claim, in order.
-
-        Reading stops when ``budget_ms`` is spent or when ``until(scores so
-        far)`` says the rest cannot change the outcome; unread claims are None.
-        """
-        ...
-
-
-@runtime_checkable
-class TextGenerator(Protocol):
-    """A model that writes a short text (a rewritten follow-up) after a fixed prompt."""
-
-    def generate(self, prompt: str, user: str, *, max_tokens: int = 48) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

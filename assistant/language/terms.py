@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+from .calendar import CALENDAR_WORDS, MONTHS
 from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
 
 __all__ = [
@@ -26,9 +27,7 @@ _COMMON = {
     "the", "a", "an", "in", "on", "at", "but", "and", "he", "she", "they", "it", "this", "that", "these",
     "those", "its", "his", "her", "their", "as", "after", "before", "while", "when", "if", "for", "of",
     "with", "from", "by", "to", "we", "our", "i", "there", "some", "many", "all", "one", "two", "mr",
-    "mrs", "ms", "dr", "prime", "president", "minister", "foreign", "state", "secretary", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
-    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "mrs", "ms", "dr", "prime", "president", "minister", "foreign", "state", "secretary", *CALENDAR_WORDS,
     "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozens", "hundreds", "thousands",
 }
 
@@ -177,8 +176,8 @@ _CLOCK_AFTER = re.compile(r"^(:\d\d)?\s?(am|pm|a\.m\.|p\.m\.)|^:\d\d", re.I)
 
 # Capitalised, as news copy writes months ("he may 3 times" is no date).
 _MONTHS = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)(?![\w])"
+    r"(?:" + "|".join(m.capitalize() for m in MONTHS)
+    + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)(?![\w])"
 )
 # "September 11", "11 September": a day of the month, not a count.
 _MONTH_BEFORE = re.compile(rf"\b{_MONTHS}\s*$")

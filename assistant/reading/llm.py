@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelLoadError, SettingsError
+from ..errors import ModelLoadError, SettingsError
 
-__all__ = ["ChatTurn", "LLMBackend", "LlamaIndexBackend", "backend_from_settings", "LLMFailure"]
+__all__ = ["ChatTurn", "LlamaIndexBackend", "backend_from_settings", "LLMFailure"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +37,7 @@ class ChatTurn:
     content: str
 
 
-class LLMBackend:
-    """What an answerer needs of an LLM: a description, its window, and streamed text."""
-
-    description: str
-    context_window: int
-    max_tokens: int
-
-    def stream(self, messages: Sequence[ChatTurn]) -> Iterator[str]:  # pragma: no cover
-        raise NotImplementedError
-
-
-class LlamaIndexBackend(LLMBackend):
+class LlamaIndexBackend:
     """Any LlamaIndex ``LLM``, built on first use by ``factory``; failures become ``LLMFailure``."""
 
     def __init__(self, factory, *, description: str, context_window: int, max_tokens: int = 320):
@@ -84,7 +73,7 @@ class LlamaIndexBackend(LLMBackend):
             raise LLMFailure(f"{type(exc).__name__}: {_first_line(exc)}") from exc
 
 
-def backend_from_settings(settings) -> LLMBackend | None:
+def backend_from_settings(settings) -> LlamaIndexBackend | None:
     """The backend ``settings.llm`` names, or None for ``none``."""
     kind = settings.llm
     if kind == "none":
@@ -136,7 +125,7 @@ def backend_from_settings(settings) -> LLMBackend | None:
     return _local_backend(settings, window, most)
 
 
-def _local_backend(settings, window: int, most: int) -> LLMBackend:
+def _local_backend(settings, window: int, most: int) -> LlamaIndexBackend:
     from .model_files import READER_MODEL, locate_gguf
 
     def local():

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .calendar import CALENDAR_WORDS, MONTHS, WEEKDAYS
+
 __all__ = ["QuestionInfo", "analyse", "content_words", "is_bare_summary", "statement_form", "NUMBER", "DATE", "NAME_RUN"]
 
 _WH_TYPES = [
@@ -35,8 +37,7 @@ NUMBER = re.compile(
     re.I,
 )
 DATE = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|yesterday|today|tomorrow|tonight|overnight|\d{4})\b"
+    r"\b(" + "|".join(WEEKDAYS + MONTHS) + r"|yesterday|today|tomorrow|tonight|overnight|\d{4})\b"
     # news copy dates events relative to others or to the day of writing
     r"|\b(?:hours|days|weeks|months|years|minutes)\s+(?:after|before|later|earlier|ago)\b"
     r"|\b(?:last|this|next|earlier this|later this)\s+(?:week|month|year|morning|afternoon|evening|weekend)\b",
@@ -100,10 +101,7 @@ def analyse(question: str) -> QuestionInfo:
     )
 
 
-_NOT_NAMES = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-}
+_NOT_NAMES = CALENDAR_WORDS
 
 
 _TITLES = {

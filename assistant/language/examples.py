@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
-from .types import Article, ArticleInfo
+from ..types import Article, ArticleInfo
+from .calendar import CALENDAR_WORDS
 
 __all__ = ["example_questions", "examples_from_store"]
 
@@ -22,9 +23,8 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|of|al|el|de)){0,3}[ -][A
 _NOT_NAME_START = {
     "The", "A", "An", "In", "On", "At", "But", "And", "For", "It", "He", "She", "They", "We", "This",
     "That", "As", "If", "When", "While", "After", "Before", "Since", "With", "By", "From", "Of", "To",
-    "Mr", "Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "Read", "Follow", "Source", "Photo",
+    "Mr", "Mrs", "Ms", "Dr", "Read", "Follow", "Source", "Photo",
+    *(word.capitalize() for word in CALENDAR_WORDS),
 }  # fmt: skip
 
 

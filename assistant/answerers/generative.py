@@ -25,10 +25,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answerer import AnswerContext, Draft, DraftCitation
-from .llm import ChatTurn, LLMBackend, LLMFailure
-from .question import NUMBER
-from .types import Step, TextDelta
+from ..language.question import NUMBER
+from ..ports import Answerer, LLMBackend
+from ..reading.llm import ChatTurn, LLMFailure
+from ..types import Passage, Step, TextDelta
+from .drafts import AnswerContext, Draft, DraftCitation
 
 __all__ = ["LLMAnswerer", "SupportCheck", "split_claims"]
 
@@ -73,7 +74,7 @@ class LLMAnswerer:
     def __init__(
         self,
         backend: LLMBackend,
-        evidence,  # an answerer with answer_stream (the extractive one)
+        evidence: Answerer,  # chooses the sentences (the extractive one)
         embed: Callable[[list[str]], np.ndarray],
         *,
         timeout_s: float = 60.0,
@@ -86,12 +87,14 @@ class LLMAnswerer:
         self._check = check
 
     def warm_up(self) -> None:
-        warm = getattr(self._evidence, "warm_up", None)
-        if warm is not None:
-            warm()
+        self._evidence.warm_up()
+
+    def rerank(self, context: AnswerContext, top_k: int) -> list[Passage]:
+        """The evidence answerer's order: it chooses what this one words."""
+        return self._evidence.rerank(context, top_k)
 
     def answer(self, context: AnswerContext) -> Draft:
-        from .answerer import drain
+        from .drafts import drain
 
         return drain(self.answer_stream(context))
 
@@ -154,10 +157,9 @@ class LLMAnswerer:
             else:
                 dropped += 1
         if not kept:
-            why = "cited only passages it was not given" if invented and all(
-                all(not 1 <= n <= len(base.citations) for n in numbers) for _, numbers in claims
-            ) else "wrote nothing the passages support"
-            return self._fallback(base, f"The LLM {why}", t0)
+            if invented and all(all(not 1 <= n <= len(base.citations) for n in numbers) for _, numbers in claims):
+                return self._fallback(base, "The LLM cited only passages it was not given", t0)
+            return replace(self._fallback(base, "The LLM wrote nothing the passages support", t0), dropped=dropped)
         order: list[int] = []  # citations renumbered in order of first use
         for _, numbers in kept:
             order += [n for n in numbers if n not in order]
@@ -176,6 +178,7 @@ class LLMAnswerer:
             " ".join(notices) or None,
             timings,
             answerer=self.name,
+            dropped=dropped,
         )
 
     def _supported(self, sentence: str, cited: list[DraftCitation], context: AnswerContext) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
 
 __all__ = ["GGUFSpec", "READER_MODEL", "SMALL_MODEL", "locate_gguf"]
 

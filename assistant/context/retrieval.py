@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from vectorstore.index import DenseFilters, NewsIndex
+from vectorstore.index import ArticleFilters, NewsIndex
 
-from .types import Passage
+from ..types import Passage
 
-__all__ = ["Retriever", "Filters", "IndexRetriever", "rrf_fuse"]
+__all__ = ["Filters", "IndexRetriever", "rrf_fuse"]
 
 logger = logging.getLogger(__name__)
 
-Filters = DenseFilters
-
-
-@runtime_checkable
-class Retriever(Protocol):
-    """Anything that ranks stored chunks for a query."""
-
-    def retrieve(self, query: str, *, top_k: int, filters: Filters | None = None) -> list[Passage]: ...
+Filters = ArticleFilters
 
 
 def rrf_fuse(rankings: list[list[str]], *, k: int) -> list[tuple[str, float]]:

@@ -1,4 +1,4 @@
-"""The answerer interface: what every answerer gets and what it returns.
+"""What every answerer gets (``AnswerContext``) and returns (``Draft``).
 
 An answerer gets the retrieved passages plus what was computed at ingest
 (sentence spans and vectors, term statistics) and returns a ``Draft``.  The
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
-from .types import Passage, Step, TextDelta
+from ..types import Passage, RefusalKind, Step, TextDelta
 
-__all__ = ["REFUSAL", "Answerer", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
+__all__ = [
+    "refusal",
+    "REFUSAL", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
 
 
 class Lexicon(Protocol):
@@ -81,22 +83,11 @@ class Draft:
     notice: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     answerer: str | None = None  # what produced it when not the answerer itself (a fallback)
+    refusal: RefusalKind | None = None  # why it is refused, when it is
+    dropped: int = 0  # sentences an LLM wrote that the check left out as unsupported
 
 
 Event = Step | TextDelta | Draft
-
-
-@runtime_checkable
-class Answerer(Protocol):
-    """Turns an ``AnswerContext`` into a ``Draft``.
-
-    An answerer may also have ``answer_stream(context)`` yielding ``Step`` and
-    ``TextDelta`` events before its ``Draft``; the Assistant streams those.
-    """
-
-    name: str
-
-    def answer(self, context: AnswerContext) -> Draft: ...
 
 
 def drain(events: Iterable[Event]) -> Draft:
@@ -110,3 +101,9 @@ def drain(events: Iterable[Event]) -> Draft:
 
 
 REFUSAL = "The articles don't answer this question."
+
+
+
+def refusal(kind: RefusalKind, notice: str | None) -> Draft:
+    """A refusal draft: the refusal sentence, no citations, its kind and its notice."""
+    return Draft(REFUSAL, (), True, notice, refusal=kind)
