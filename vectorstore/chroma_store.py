@@ -100,14 +100,15 @@ def _guarded(fn):
     """
 
     @functools.wraps(fn)
-    def call(self, *args, **kwargs):
+    def call(*args, **kwargs):
         try:
-            return fn(self, *args, **kwargs)
+            return fn(*args, **kwargs)
         except Exception as exc:
             import httpx
             from chromadb.errors import ChromaError
 
-            where = getattr(self, "where", "Chroma")
+            # A ChromaStore method's self knows where; a wrapped collection method does not.
+            where = getattr(args[0], "where", "Chroma") if args else "Chroma"
             if isinstance(exc, (httpx.TransportError, ConnectionError)):
                 raise StoreUnavailable(f"cannot reach {where}: {type(exc).__name__}: {exc}") from exc
             if isinstance(exc, (ChromaError, httpx.HTTPError)):

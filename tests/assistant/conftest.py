@@ -70,14 +70,15 @@ class TracedEmbedder(HashEmbedder):
         return super().embed(texts, **kwargs)
 
 
-import assistant.api
+import assistant.archive
 from vectorstore.articles import ArticleTable
 from vectorstore.bm25_index import BM25Index
 from vectorstore.chroma_store import ChromaStore
 
-assistant.api.embedder_for = lambda settings: TracedEmbedder()
+# The Archive (the Assistant's store half) builds the embedder and loads the paths.
+assistant.archive.embedder_for = lambda settings: TracedEmbedder()
 if TRACE or HOLD:
-    traced(assistant.api, "load_paths", "load")
+    traced(assistant.archive, "load_paths", "load")
     traced(ChromaStore, "__init__", "open")
     traced(ChromaStore, "add", "chroma")
     traced(ChromaStore, "near_copies", "copies")
