@@ -16,6 +16,7 @@ __all__ = [
     "ArticleNotFoundError",
     "IndexMismatchError",
     "StoreBusyError",
+    "DiskFullError",
     "AssistantRuntimeError",
     "ModelLoadError",
     "StoreError",
@@ -60,6 +61,20 @@ class StoreBusyError(UserError):
     def __init__(self, message: str, *, lock_path=None):
         super().__init__(message)
         self.lock_path = lock_path
+
+
+class DiskFullError(UserError):
+    """The disk the store writes to is full (ENOSPC, SQLite's "database or disk is full").
+
+    The user's to fix: free some space where ``path`` is, then run
+    ``assistant check --repair`` (a write cut short leaves drift, never a
+    lost article) and the command again. ``path`` is where the write failed,
+    or the store's home when the error does not say.
+    """
+
+    def __init__(self, message: str, *, path=None):
+        super().__init__(message)
+        self.path = path
 
 
 class AssistantRuntimeError(AssistantError):

@@ -44,7 +44,7 @@ def salvage(damage: str, home: Path, *, lock_timeout_s: float, reindex: Callable
     """The damaged table replaced by what can still be read of it, and every index
     rebuilt from that (``reindex``); the lines say what was done.  The store must be closed."""
     lock = WriteLock(home / LOCK_NAME, timeout_s=lock_timeout_s)
-    with store_errors(), lock.held():
+    with store_errors(home), lock.held():
         report = salvage_table(home / TABLE_FILE)
     count = reindex()
     return (

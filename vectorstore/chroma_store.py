@@ -91,7 +91,13 @@ def open_client(path: Path, *, url: str | None = None, token: str | None = None)
 
 
 def _guarded(fn):
-    """Chroma's and its HTTP client's failures leave the store as ``StoreUnavailable``."""
+    """Chroma's and its HTTP client's failures leave the store as ``StoreUnavailable``, naming where Chroma is.
+
+    A server that went away after the store opened (killed, restarted, the
+    network gone) shows as the HTTP client's transport error, whose own
+    message ("[Errno 111] Connection refused") names no server: the user
+    must learn which one to look at.
+    """
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
@@ -101,8 +107,12 @@ def _guarded(fn):
             import httpx
             from chromadb.errors import ChromaError
 
-            if isinstance(exc, (ChromaError, httpx.HTTPError, ConnectionError)):
-                raise StoreUnavailable(f"Chroma failed: {type(exc).__name__}: {exc}") from exc
+            # A ChromaStore method's self knows where; a wrapped collection method does not.
+            where = getattr(args[0], "where", "Chroma") if args else "Chroma"
+            if isinstance(exc, (httpx.TransportError, ConnectionError)):
+                raise StoreUnavailable(f"cannot reach {where}: {type(exc).__name__}: {exc}") from exc
+            if isinstance(exc, (ChromaError, httpx.HTTPError)):
+                raise StoreUnavailable(f"{where} failed: {type(exc).__name__}: {exc}") from exc
             raise
 
     return call
@@ -111,11 +121,14 @@ def _guarded(fn):
 class ChromaStore:
     """Two collections: chunks (retrieval) and sentences (answer-time ranking).
 
-    Every public method is guarded: the client's own errors become ``StoreUnavailable``.
+    Every public method is guarded: the client's own errors become
+    ``StoreUnavailable``, whose message names ``where`` ("the Chroma server
+    at URL", "the Chroma store in PATH").
     """
 
     @_guarded
-    def __init__(self, client):
+    def __init__(self, client, *, where: str = "Chroma"):
+        self.where = where
         self._client = client
         self._chunks = self._collection(CHUNKS)
         self._sentences = self._collection(SENTENCES)

@@ -147,8 +147,12 @@ class NewsIndex:
             client = self._client
             if client is None:
                 client = open_client(self.home / "chroma", url=self._chroma_url, token=self._chroma_token)
+            if self._chroma_url:
+                where = f"the Chroma server at {self._chroma_url}"
+            else:
+                where = "Chroma" if self._client is not None else f"the Chroma store in {self.home / 'chroma'}"
             self._bm25 = BM25Index(self.home / "bm25")
-            self._chroma = ChromaStore(client)
+            self._chroma = ChromaStore(client, where=where)
             if settle and not self._allow_mismatch:
                 self._settle()
 

@@ -34,9 +34,9 @@ import os, runpy, sys, time
 
 {embedder}
 
-import assistant.api
+import assistant.archive
 
-assistant.api.embedder_for = lambda settings: HashEmbedder()
+assistant.archive.embedder_for = lambda settings: HashEmbedder()
 mark = os.environ.get("TEST_MARK_GROUPS")
 if mark:
     # Each group reaches near_copies after its vectors and BM25 documents are
