@@ -99,6 +99,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
                         viewer = gr.HTML(render_viewer_message(), elem_id="viewer")
                     with gr.Tab("Articles", id=ARTICLES_TAB, elem_id="tab-articles", render_children=True):
                         newest = gr.HTML(elem_id="newest-article")
+                        drift = gr.HTML(elem_id="archive-drift")
                         search = gr.Textbox(
                             elem_id="article-search", show_label=False, placeholder="Search title, outlet, id…"
                         )
@@ -203,7 +204,7 @@ def build_app(assistant: Any, *, feedback: Any = None) -> gr.Blocks:
         app.load(
             refresh, inputs=search, outputs=[article_list, remove_choice, outlet, chatbot, newest],
             api_visibility="private",
-        )  # fmt: skip
+        ).then(arts.drift, outputs=drift, api_visibility="private")  # fmt: skip
 
         # gr.api derives each endpoint's schema from the type hints of its function.
         for endpoint in make_endpoints(assistant):

@@ -16,6 +16,7 @@ from ui.chat import one_line
 from ui.render_articles import (
     render_article_html,
     render_article_list,
+    render_drift,
     render_ingest_report,
     render_newest,
     render_viewer_message,
@@ -106,6 +107,19 @@ class ArticleHandlers:
     def newest(self) -> str:
         """The archive's newest article date and its outlet(s), from the stored published dates."""
         return render_newest(self._assistant.articles())
+
+    def drift(self) -> str:
+        """A warning line when ``check`` finds the indexes drifted from the table ("" when they agree).
+
+        Checking reads every id of the three stores (and the table's pages):
+        seconds on a big archive, so it runs on page load after everything else.
+        """
+        try:
+            report = self._assistant.check()
+        except Exception as exc:  # a failing check must not keep the tab from loading
+            logger.warning("archive check failed: %s", exc)
+            return render_drift([f"the check itself failed: {one_line(exc)}"])
+        return "" if report.consistent else render_drift(report.problems)
 
     def outlet_choices(self):
         """The outlet filter, from the stored outlets (the current choice kept when still there)."""

@@ -120,6 +120,18 @@ def render_ingest_report(report: IngestReport | None, rejected: Sequence[Rejecte
     return f'<ul class="ingest-report">{"".join(lines)}</ul>'
 
 
+def render_drift(problems: Sequence[str], *, shown: int = 3) -> str:
+    """The Articles tab's warning when the indexes disagree with the article table ("" when they agree)."""
+    if not problems:
+        return ""
+    more = f" (+{len(problems) - shown} more)" if len(problems) > shown else ""
+    items = "".join(f"<li>{_esc(p)}</li>" for p in problems[:shown])
+    return (
+        '<div class="archive-drift" role="alert">The indexes disagree with the article table; answers may miss '
+        f"articles until <code>assistant check --repair</code> is run{_esc(more)}:<ul>{items}</ul></div>"
+    )
+
+
 def render_newest(articles: Sequence[ArticleInfo], *, max_outlets: int = 3) -> str:
     """"Newest article: 2024-03-05 (Coast Post)": the latest published date and the outlet(s) of that date."""
     dated = [a for a in articles if a.published]

@@ -12,6 +12,8 @@ __all__ = ["APP_CSS", "APP_JS", "APP_THEME", "SCROLL_TO_QUOTE_JS"]
 
 APP_CSS = """
 .hidden-controls { display: none !important; }
+.archive-drift { border-left: 3px solid #b45309; padding: .4em .6em; margin: .4em 0; background: #fffbeb; }
+.archive-drift ul { margin: .3em 0 0 1.2em; }
 #chat .answer-text { margin: 0 0 .5em 0; }
 #chat .cite-marker { font-size: .75em; color: var(--color-accent); cursor: pointer; }
 #chat .answer-notice { margin: .25em 0 .5em 0; font-style: italic; opacity: .85; }

@@ -31,6 +31,7 @@ from assistant import (  # noqa: E402
     Article,
     ArticleInfo,
     ArticleNotFoundError,
+    CheckReport,
     Citation,
     IngestReport,
     Step,
@@ -125,6 +126,7 @@ class FakeAssistant:
         self.calls: list[tuple[str, tuple]] = []
         self.options: list[dict] = []
         self.removed: list[str] = []
+        self.drifted: tuple[str, ...] = ()  # what check reports; a test sets it
         self._articles = {"a1": Article(
             id="a1", title="Azerbaijan claims control of Karabakh posts", outlet="Example News", agencies=(),
             published="2023-09-20", source="seeds/example.txt", content_hash="x", text=FAKE_TEXT,
@@ -171,6 +173,11 @@ class FakeAssistant:
             yield self._answer(question)
 
         return events()
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """A store in agreement, unless a test set ``drifted`` to the problems it should report."""
+        problems = self.drifted
+        return CheckReport(consistent=not problems, problems=problems, repaired=(), remaining=problems, counts={})
 
     def articles(self) -> list[ArticleInfo]:
         fields = [f.name for f in dataclasses.fields(ArticleInfo)]
