@@ -19,12 +19,13 @@ QUESTION = "How many military posts did Azerbaijan say it seized?"
 
 
 @pytest.fixture
-def store(seeded_home, tmp_path, embedder):
+def store(seeded_home, seeded, tmp_path):
+    """A copy of the seeded store, not yet opened in this process (Chroma keeps one client per
+    folder for the life of a process: a folder deleted under it is not what a user meets), and the
+    answer the seeded store gives."""
     home = tmp_path / "home"
     shutil.copytree(seeded_home, home)
-    with Assistant(load_settings(home=home, reader="off"), embedder=embedder) as assistant:
-        before = assistant.ask(QUESTION)
-    return home, before
+    return home, seeded.ask(QUESTION)
 
 
 def open_store(home, embedder) -> Assistant:
