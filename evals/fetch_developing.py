@@ -31,7 +31,6 @@ when the file is missing).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -40,7 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from . import fetch_bbc
-from .fetch_lee import FetchError
+from .fetch_lee import FetchError, fetch_command
 
 __all__ = ["ARTICLES", "DatedArticle", "DEFAULT_CACHE_DIR", "build", "fetch_developing", "main"]
 
@@ -162,18 +161,7 @@ def fetch_developing(cache_dir: Path | None = None, *, force: bool = False) -> P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the dated story articles of the 'developing' suite.")
-    parser.add_argument("--cache-dir", type=Path, default=None, help=f"default: {DEFAULT_CACHE_DIR}")
-    parser.add_argument("--force", action="store_true", help="build again even if the file exists")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        path = fetch_developing(args.cache_dir, force=args.force)
-    except FetchError as exc:
-        logger.error("%s", exc)
-        return 1
-    print(path)
-    return 0
+    return fetch_command("Build the dated story articles of the 'developing' suite.", fetch_developing, DEFAULT_CACHE_DIR, argv)
 
 
 if __name__ == "__main__":

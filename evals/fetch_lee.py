@@ -145,19 +145,25 @@ def fetch_lee(cache_dir: Path | None = None, *, force: bool = False) -> Path:
     return out_path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fetch the Lee ABC news corpus for the 'lee' eval suite.")
-    parser.add_argument("--cache-dir", type=Path, default=None, help=f"default: {DEFAULT_CACHE_DIR}")
-    parser.add_argument("--force", action="store_true", help="download again even if the file exists")
+def fetch_command(description: str, fetch, default_cache: Path, argv: list[str] | None = None) -> int:
+    """A fetch script's command line (``--cache-dir``, ``--force``): prints the path(s) ``fetch`` returns."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cache-dir", type=Path, default=None, help=f"default: {default_cache}")
+    parser.add_argument("--force", action="store_true", help="fetch again even if the file exists")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        path = fetch_lee(args.cache_dir, force=args.force)
+        paths = fetch(args.cache_dir, force=args.force)
     except FetchError as exc:
         logger.error("%s", exc)
         return 1
-    print(path)
+    for path in paths if isinstance(paths, tuple) else (paths,):
+        print(path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return fetch_command("Fetch the Lee ABC news corpus for the 'lee' eval suite.", fetch_lee, DEFAULT_CACHE_DIR, argv)
 
 
 if __name__ == "__main__":
