@@ -31,7 +31,7 @@ from .feedback import FEEDBACK_KINDS, FeedbackLog
 from .inputs import check_as_of
 from .language.examples import example_questions, examples_from_store
 from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
-from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
+from .ports import Answerer, Lexicon, LLMBackend, Reader, Retriever, Store, TextGenerator
 from .reading.reader import Claim, LlamaReader, Verdicts
 from .settings import Settings, Tuning, load_settings
 from .types import (
@@ -80,6 +80,7 @@ __all__ = [
     "load_settings",
     "Progress",
     "Retriever",
+    "Lexicon",
     "Store",
     "LLMBackend",
     "TextGenerator",

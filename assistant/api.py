@@ -25,7 +25,7 @@ from .context.retrieval import Filters, IndexRetriever
 from .errors import InvalidInputError
 from .inputs import article_filters, checked_question, until_as_of
 from .language.followups import ModelRewriter, asks_for_more, llm_writer, rewrite_follow_up, unchanged
-from .ports import Answerer, LLMBackend, Reader, Retriever, TextGenerator
+from .ports import Answerer, LLMBackend, Reader, Retriever, Store, TextGenerator
 from .reading.llm import backend_from_settings
 from .reading.reader import default_reader
 from .settings import Settings
@@ -42,14 +42,12 @@ __all__ = ["Assistant", "ask"]
 logger = logging.getLogger(__name__)
 
 
-
-
 class Assistant(Archive):
     """Answers questions over the stored articles.
 
     Construction is cheap: the model and the store open on first use (or on
-    ``warm_up``).  Swappable parts can be passed in: an ``embedder``, a
-    ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``), an
+    ``warm_up``).  Swappable parts can be passed in: an ``embedder``, an open
+    ``store`` (any ``ports.Store``), a ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``), an
     ``answerer``, and the ``reader`` the default answerer judges with (by
     default the packaged model, unless ``settings.reader`` is off).
     """
@@ -59,12 +57,13 @@ class Assistant(Archive):
         settings: Settings | None = None,
         *,
         embedder: Embedder | None = None,
+        store: Store | None = None,
         retriever: Retriever | None = None,
         answerer: Answerer | None = None,
         reader: Reader | None = None,
         llm: LLMBackend | None = None,
     ):
-        super().__init__(settings, embedder=embedder)
+        super().__init__(settings, embedder=embedder, store=store)
         self._retriever = retriever
         self._builds_retriever = retriever is None  # ours reads the open index: rebuilt when it reopens
         self._llm = llm if llm is not None else backend_from_settings(self.settings)
@@ -212,7 +211,7 @@ class Assistant(Archive):
                 yield event
         if draft is None:
             raise TypeError(f"answerer {answerer.name!r} gave no Draft")
-        citations = checked_citations(draft, self._open().table)
+        citations = checked_citations(draft, self._open())
         refused = draft.refused or not citations
         timings = {"retrieve": (t1 - t0) * 1000, "rank": 0.0, "answer": 0.0, **draft.timings_ms}
         timings["total"] = (time.perf_counter() - t0) * 1000

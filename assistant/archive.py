@@ -19,6 +19,7 @@ from vectorstore.articles import content_hash
 from vectorstore.embedding import Embedder, MiniLMEmbedder
 from vectorstore.index import NewsIndex
 from vectorstore.loading import load_paths
+from vectorstore.protocols import Store
 from vectorstore.text import chunk_spans
 
 from .errors import ArticleNotFoundError, InvalidInputError
@@ -37,12 +38,19 @@ Progress = Callable[[str, int, int], None]
 
 
 class Archive:
-    """The store under ``settings.home`` (or on a Chroma server), opened on first use."""
+    """The store under ``settings.home`` (or on a Chroma server), opened on first use.
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None):
+    ``store``: an open store to use instead (a ``vectorstore.memory.MemoryStore``
+    in unit tests); the archive then never opens or closes one of its own.
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, embedder: Embedder | None = None, store: Store | None = None
+    ):
         self.settings = settings if settings is not None else load_settings()
         self._embedder = embedder if embedder is not None else embedder_for(self.settings)
-        self._index: NewsIndex | None = None
+        self._given = store
+        self._index: Store | None = store
         self._lock = threading.Lock()
 
     @property
@@ -51,7 +59,7 @@ class Archive:
         return self._embedder
 
     def close(self) -> None:
-        if self._index is not None:
+        if self._index is not None and self._given is None:
             self._index.close()
             self._index = None
 
@@ -61,7 +69,7 @@ class Archive:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _open(self, *, allow_mismatch: bool = False) -> NewsIndex:
+    def _open(self, *, allow_mismatch: bool = False) -> Store:
         if self._index is None:
             with self._lock:
                 if self._index is None:
@@ -106,29 +114,29 @@ class Archive:
     @translating
     def ensure_seeded(self, *, progress: Progress | None = None) -> IngestReport | None:
         """Index ``settings.seeds`` when the store holds no article yet."""
-        if self._open().table.count():
+        if self._open().counts()[0]:
             return None
         logger.info("empty store: indexing the seeds in %s", self.settings.seeds)
         return self.ingest([self.settings.seeds], progress=progress)
 
     @translating
     def articles(self) -> list[ArticleInfo]:
-        return [_info(a) for a in self._open().table.all()]
+        return [_info(a) for a in self._open().articles()]
 
     @translating
     def counts(self) -> dict[str, int]:
         """How much the archive holds: ``articles`` and their ``chunks`` (as the article table records them)."""
-        table = self._open().table
-        return {"articles": table.count(), "chunks": table.chunk_count()}
+        articles, chunks = self._open().counts()
+        return {"articles": articles, "chunks": chunks}
 
     @translating
     def stored_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
         """Every stored chunk's and sentence's text with the vector ingest gave it (for a cache to reuse)."""
         index = self._open()
         texts: dict[str, str | None] = {}
-        for article_id, start, end, vector in index.chroma.vectors():
+        for article_id, start, end, vector in index.vectors():
             if article_id not in texts:
-                stored = index.table.get(article_id)
+                stored = index.article(article_id)
                 texts[article_id] = stored.text if stored is not None else None
             if (text := texts[article_id]) is not None:
                 yield text[start:end], vector
@@ -151,7 +159,7 @@ class Archive:
 
     @translating
     def article(self, article_id: str) -> Article:
-        stored = self._open().table.get(checked_article_id(article_id))
+        stored = self._open().article(checked_article_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return _full(stored, self.article_history(article_id))
@@ -159,11 +167,11 @@ class Archive:
     @translating
     def article_history(self, article_id: str) -> tuple[ArticleVersion, ...]:
         """The versions of an article that changed copies replaced, oldest first."""
-        table = self._open().table
-        if table.hash_of(checked_article_id(article_id)) is None:
+        store = self._open()
+        if store.article(checked_article_id(article_id)) is None:
             raise ArticleNotFoundError(article_id)
         return tuple(ArticleVersion(**{f.name: getattr(v, f.name) for f in fields(ArticleVersion)})
-                     for v in table.history(article_id))  # fmt: skip
+                     for v in store.history(article_id))  # fmt: skip
 
     @translating
     def remove(self, article_id: str) -> None:

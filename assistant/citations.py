@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from vectorstore.articles import ArticleTable
+from vectorstore.protocols import Store
 
 from .answerers.drafts import Draft
 from .types import Citation
@@ -20,11 +20,11 @@ __all__ = ["checked_citations"]
 logger = logging.getLogger(__name__)
 
 
-def checked_citations(draft: Draft, table: ArticleTable) -> tuple[Citation, ...]:
+def checked_citations(draft: Draft, store: Store) -> tuple[Citation, ...]:
     """Keep only citations whose quote is exactly the article's text at its offsets."""
     out: list[Citation] = []
     for n, cited in enumerate(draft.citations, start=1):
-        stored = table.get(cited.article_id)
+        stored = store.article(cited.article_id)
         if stored is None or not (0 <= cited.start < cited.end <= len(stored.text)):
             logger.warning("dropping citation [%d]: bad article or offsets", n)
             continue

@@ -1,10 +1,13 @@
 """The core's ports: every swappable part as a Protocol that says all the core calls of it.
 
-An implementation passes its port's contract test class (``tests/contracts``);
-each port has a fake there too, which passes the same class.  The core calls
+An implementation passes its port's contract test class, and so does the
+port's fake: ``tests/assistant/test_ports.py`` (Answerer, Retriever,
+LLMBackend, TextGenerator), ``test_reader.py`` (Reader),
+``tests/vectorstore/test_index.py`` (Store, whose fake is
+``vectorstore.memory.MemoryStore``) and ``test_embedders.py`` (Embedder).  The core calls
 nothing outside these signatures, so it never probes a part with ``hasattr``.
 
-* ``Embedder`` and ``Store`` belong to ``vectorstore`` (which knows nothing of
+* ``Embedder``, ``Store`` and its ``Lexicon`` belong to ``vectorstore`` (which knows nothing of
   this package) and are re-exported here so that every port has one address.
 * ``Retriever`` ranks stored chunks; ``Reader`` judges sentences;
   ``TextGenerator`` writes a short text (a rewritten follow-up);
@@ -19,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from vectorstore.chroma_store import ArticleFilters
 from vectorstore.embedding import Embedder
-from vectorstore.protocols import Store
+from vectorstore.protocols import Lexicon, Store
 
 from .answerers.drafts import AnswerContext, Draft, Event
 from .reading.llm import ChatTurn
@@ -32,6 +35,7 @@ __all__ = [
     "ChatTurn",
     "Embedder",
     "LLMBackend",
+    "Lexicon",
     "Reader",
     "Retriever",
     "Store",

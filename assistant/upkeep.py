@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vectorstore.errors import TableDamaged
-from vectorstore.index import NewsIndex
+from vectorstore.protocols import Store
 from vectorstore.salvage import is_damage, salvage_table
 from vectorstore.write_lock import LOCK_NAME, WriteLock
 
@@ -23,10 +23,10 @@ __all__ = ["TABLE_FILE", "salvage", "table_damage"]
 TABLE_FILE = "articles.sqlite3"
 
 
-def table_damage(open_index: Callable[[], NewsIndex], home: Path) -> str | None:
+def table_damage(open_index: Callable[[], Store], home: Path) -> str | None:
     """What is wrong with the article table's file, if anything (SQLite's quick check)."""
     try:
-        found = open_index().table.damage()
+        found = open_index().damage()
     except StoreError as exc:
         if not isinstance(exc.__cause__, TableDamaged):
             raise

@@ -139,6 +139,28 @@ def hash_embedder():
     return HashEmbedder
 
 
+class WordLexicon:
+    """A fake ``Lexicon``: lower-case words less ``stop`` are the terms; a term in ``texts`` has idf 1."""
+
+    def __init__(self, texts=(), *, stop=frozenset({"the", "a", "of", "did", "how", "many"})):
+        self._stop = frozenset(stop)
+        self.vocab = {t for text in texts for t in self.tokenize(text)}
+
+    def tokenize(self, text: str) -> list[str]:
+        import re
+
+        return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in self._stop]
+
+    def prime(self, texts) -> None:
+        pass
+
+    def idf(self, term: str) -> float:
+        return 1.0 if term in self.vocab else 0.0
+
+    def knows(self, term: str) -> bool:
+        return term in self.vocab
+
+
 class FakeReader:
     """A reader for unit tests: p(yes) from a rule the test gives, no model.
 

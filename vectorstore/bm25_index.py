@@ -252,6 +252,12 @@ class BM25Index:
         hits = searcher.search(q, limit=top_k, count=False).hits
         return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits if score > 0]
 
+    def tokenize(self, text: str) -> list[str]:
+        return tokenize(text)
+
+    def prime(self, texts: Sequence[str]) -> None:
+        prime(texts)
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (0 if unseen).
 

@@ -26,19 +26,20 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from .articles import ArticleTable, StoredArticle, content_hash, span_id
+from .articles import ArticleTable, ArticleVersion, StoredArticle, content_hash, span_id
 from .bm25_index import BM25Index
 from .chroma_store import ArticleFilters, ChromaStore, open_client
 from .consistency import BM25, CHROMA_CHUNKS, CHROMA_SENTENCES, CheckOutcome, Survey, survey
 from .embedding import Embedder
 from .errors import IndexInconsistent, IndexSignatureMismatch, TableDamaged
 from .loading import LoadedArticle
+from .protocols import Progress, Ranked
 from .salvage import is_damage
 from .text import chunk_spans, sentence_spans
 from .write_lock import LOCK_NAME, WriteLock
@@ -55,7 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 # Two outlets running one wire story share sentences at or above this cosine;
 # rewritten sentences on the same event score lower.
@@ -559,6 +559,37 @@ class NewsIndex:
         if filters.empty:
             return None
         return set(self.table.chunk_ids_where(filters.outlet, _iso(filters.since), _iso(filters.until)))
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        return self.table.get(article_id)
+
+    def articles(self) -> list[StoredArticle]:
+        return self.table.all()
+
+    def history(self, article_id: str) -> list[ArticleVersion]:
+        return self.table.history(article_id)
+
+    def counts(self) -> tuple[int, int]:
+        return self.table.count(), self.table.chunk_count()
+
+    def source_names(self) -> frozenset[str]:
+        return self.table.source_names()
+
+    def damage(self) -> list[str]:
+        return self.table.damage()
+
+    def dense_search(self, query: str, vector: np.ndarray, *, top_k: int, filters: ArticleFilters) -> Ranked:
+        return self.chroma.dense_search(query, vector, top_k=top_k, filters=filters)
+
+    def keyword_search(self, query: str, *, top_k: int, filters: ArticleFilters) -> Ranked:
+        return self.bm25.search(query, top_k=top_k, allowed=self.allowed_chunks(filters))
+
+    @property
+    def lexicon(self) -> BM25Index:
+        return self.bm25
+
+    def vectors(self) -> Iterator[tuple[str, int, int, np.ndarray]]:
+        return self.chroma.vectors()
 
 
 def chunk_vectors(plans, sent_vecs: np.ndarray, sent_tokens: Sequence[int]) -> np.ndarray:

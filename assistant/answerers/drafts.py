@@ -9,25 +9,18 @@ LLM later) can cite a passage that isn't there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
+
+from vectorstore.protocols import Lexicon
 
 from ..types import DatedFigure, Passage, RefusalKind, Step, TextDelta
 
 __all__ = [
     "refusal",
     "REFUSAL", "AnswerContext", "Draft", "DraftCitation", "Event", "Lexicon", "drain"]
-
-
-class Lexicon(Protocol):
-    """Term statistics of the stored chunks (the BM25 index provides them)."""
-
-    def idf(self, term: str) -> float: ...
-
-    def knows(self, term: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +33,7 @@ class AnswerContext:
     # article id -> [(start, end, vector)] for every sentence of that article
     sentences: dict[str, list[tuple[int, int, np.ndarray]]]
     texts: dict[str, str]  # article id -> cleaned text
-    lexicon: Lexicon
-    tokenize: Callable[[str], list[str]]
+    lexicon: Lexicon  # the store's terms: its tokenizer and each term's idf
     outlets: dict[str, str | None] = field(default_factory=dict)  # article id -> outlet
     published: dict[str, str | None] = field(default_factory=dict)  # article id -> YYYY-MM-DD
     # sentence id ("{article_id}:{start}-{end}") -> its wire copies in other articles, found at ingest

@@ -52,13 +52,13 @@ def about_named(
     """
     if not info.names:
         return ranked
-    needs = [spellings(n, context.tokenize) for n in info.names]
+    needs = [spellings(n, context.lexicon.tokenize) for n in info.names]
     keep = []
     for cand in ranked:
         terms = article_terms.get(cand.article_id)
         if terms is None:
             words = f"{context.texts[cand.article_id]} {context.credits.get(cand.article_id, '')}"
-            terms = article_terms[cand.article_id] = set(context.tokenize(words))
+            terms = article_terms[cand.article_id] = set(context.lexicon.tokenize(words))
         if all(any(holds_all(way, terms) for way in need) for need in needs):
             keep.append(cand)
     return keep

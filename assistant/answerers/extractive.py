@@ -256,11 +256,11 @@ class ExtractiveAnswerer:
     @staticmethod
     def _unknown_names(info: QuestionInfo, context: AnswerContext) -> list[str]:
         """Names the question uses that no article's words, outlet or agency hold."""
-        sources = source_terms(context.source_names, context.tokenize)
+        sources = source_terms(context.source_names, context.lexicon.tokenize)
         missing = []
         for name in info.names:
-            ways = spellings(name, context.tokenize)
-            terms = context.tokenize(name)
+            ways = spellings(name, context.lexicon.tokenize)
+            terms = context.lexicon.tokenize(name)
             if terms and all(t in sources for t in terms):
                 continue  # "Reuters", "Al Jazeera": an outlet or agency of the stored articles
             if terms and not any(context.lexicon.knows(t) for way in ways for t in way):

@@ -187,10 +187,10 @@ class LLMAnswerer:
         figures = {m.group().lower().rstrip(".,") for m in NUMBER.finditer(sentence)}
         if any(f not in joined.lower() for f in figures):
             return False  # a figure no cited passage gives is never let through
-        terms = set(context.tokenize(sentence))
+        terms = set(context.lexicon.tokenize(sentence))
         if len(terms) < self._check.min_terms:
             return False
-        present = set(context.tokenize(joined))
+        present = set(context.lexicon.tokenize(joined))
         overlap = len(terms & present) / len(terms)
         vectors = self._embed([sentence, *sources])
         similarity = float(np.max(vectors[1:] @ vectors[0]))

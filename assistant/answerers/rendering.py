@@ -43,7 +43,7 @@ def render(
         return dated
     notices: list[str] = []
     if info.kind == "count" and info.counted:
-        picks, notice = compare_figures(picks, ranked, set(context.tokenize(info.counted)), context, tuning)
+        picks, notice = compare_figures(picks, ranked, set(context.lexicon.tokenize(info.counted)), context, tuning)
         notices += [notice] if notice else []
     citations: list[DraftCitation] = []
     parts: list[str] = []
@@ -173,7 +173,7 @@ def compare_figures(
     its score at 0.66.
     """
     def figure(c: Candidate) -> str | None:
-        return count_figure(context.texts[c.article_id][c.start : c.end], counted, context.tokenize)
+        return count_figure(context.texts[c.article_id][c.start : c.end], counted, context.lexicon.tokenize)
 
     lead = picks[0]
     mine = figure(lead)

@@ -148,7 +148,7 @@ def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: A
 
 
 def _reports(info, lead, ranked, context, tuning: Tuning) -> list[_Report]:
-    counted = set(context.tokenize(info.counted)) if info.counted else set()
+    counted = set(context.lexicon.tokenize(info.counted)) if info.counted else set()
     out: dict[str, _Report] = {}
     for rank, cand in enumerate([lead, *[c for c in ranked[:_LOOK] if c is not lead]]):
         same_fact = any(float(cand.vector @ r.item.vector) >= tuning.timeline_same_fact for r in out.values())
@@ -156,7 +156,7 @@ def _reports(info, lead, ranked, context, tuning: Tuning) -> list[_Report]:
             continue
         for item in (cand, *copies_of(cand, context)):
             published = report_date(item.article_id, context)
-            figure = _figure(context.texts[item.article_id][item.start : item.end], counted, context.tokenize)
+            figure = _figure(context.texts[item.article_id][item.start : item.end], counted, context.lexicon.tokenize)
             if published and figure and item.article_id not in out and len(out) < _MOST:
                 out[item.article_id] = _Report(item, figure, published, rank)
     return list(out.values())

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from vectorstore.bm25_index import prime, tokenize
 from vectorstore.protocols import Store
 
 from ..answerers.drafts import AnswerContext
@@ -27,7 +26,7 @@ def build_context(store: Store, question: str, passages: Sequence[Passage], quer
     """The context for ``passages`` as retrieved (an article removed since retrieval is left out)."""
     texts, outlets, published, hashes, credits, updated = {}, {}, {}, {}, {}, {}
     for aid in dict.fromkeys(p.article_id for p in passages):
-        stored = store.table.get(aid)
+        stored = store.article(aid)
         if stored is not None:
             texts[aid], outlets[aid], published[aid] = stored.text, stored.outlet, stored.published
             hashes[aid] = stored.content_hash
@@ -35,7 +34,7 @@ def build_context(store: Store, question: str, passages: Sequence[Passage], quer
             credits[aid] = "; ".join(n for n in (stored.outlet, *stored.agencies) if n)
     sentences = store.sentences_of(hashes)
     # The ranker tokenises every sentence of the candidates: one call for those not seen yet.
-    prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
+    store.lexicon.prime([texts[aid][s:e] for aid, spans in sentences.items() for s, e, _ in spans])
     kept = [p for p in passages if p.article_id in texts]
     context = AnswerContext(
         question=question,
@@ -43,13 +42,12 @@ def build_context(store: Store, question: str, passages: Sequence[Passage], quer
         query_vector=query_vector,
         sentences=sentences,
         texts=texts,
-        lexicon=store.bm25,
-        tokenize=tokenize,
+        lexicon=store.lexicon,
         outlets=outlets,
         published=published,
         updated=updated,
         credits=credits,
-        source_names=store.table.source_names(),
+        source_names=store.source_names(),
         copies=store.copies_of(list(texts)),
     )
     return replace(context, pool=kept)
@@ -77,12 +75,13 @@ def cites_what_is_asked(store: Store, question: str, previous: Answer, *, share:
     cited = {c.article_id for c in previous.citations}
     if not cited:
         return True
-    terms = set(tokenize(" ".join(content_words(question))))
-    weights = {t: store.bm25.idf(t) for t in terms}
+    lexicon = store.lexicon
+    terms = set(lexicon.tokenize(" ".join(content_words(question))))
+    weights = {t: lexicon.idf(t) for t in terms}
     total = sum(weights.values())
     if not total:
         return True
-    texts = [stored.text for aid in cited if (stored := store.table.get(aid)) is not None]
-    present = set(tokenize(" ".join(texts)))
+    texts = [stored.text for aid in cited if (stored := store.article(aid)) is not None]
+    present = set(lexicon.tokenize(" ".join(texts)))
     covered = sum(w for t, w in weights.items() if has_term(t, present))
     return covered / total >= share

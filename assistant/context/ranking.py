@@ -73,7 +73,7 @@ class SentenceRanker:
         self._context_weight = context_weight
 
     def rank(self, info: QuestionInfo, context) -> list[Candidate]:
-        tokenize = context.tokenize
+        tokenize = context.lexicon.tokenize
         q_terms = set(tokenize(" ".join(content_words(context.question))))
         q_names = {n.lower() for n in info.names}
         aliases = _aliases(info.names, tokenize)
@@ -126,7 +126,7 @@ class SentenceRanker:
         Depends on the question and the article only, not on where the
         passage ranks, so ``rank`` keeps it in the context's memo.
         """
-        tokenize = context.tokenize
+        tokenize = context.lexicon.tokenize
         start, end, vec = sentences[i]
         sentence = text[start:end]
         if not is_body_sentence(sentence):

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vectorstore.index import ArticleFilters, NewsIndex
+from vectorstore.chroma_store import ArticleFilters
+from vectorstore.protocols import Store
 
 from ..types import Passage
 
@@ -28,7 +29,7 @@ def rrf_fuse(rankings: list[list[str]], *, k: int) -> list[tuple[str, float]]:
 
 
 class IndexRetriever:
-    """Retrieves from a ``NewsIndex`` in one of three modes.
+    """Retrieves from a ``Store`` in one of three modes.
 
     ``hybrid`` fuses dense and BM25 rankings with RRF: dense MiniLM alone
     misses passages whose key words (a figure, a rare noun) carry the match.
@@ -36,14 +37,14 @@ class IndexRetriever:
 
     def __init__(
         self,
-        index: NewsIndex,
+        store: Store,
         embed_query: Callable[[str], np.ndarray],
         *,
         mode: str = "hybrid",
         candidates: int = 20,
         rrf_k: int = 60,
     ):
-        self._index = index
+        self._store = store
         self._embed_query = embed_query
         self._mode = mode
         self._candidates = candidates
@@ -54,12 +55,9 @@ class IndexRetriever:
         depth = max(self._candidates, top_k)
         rankings: list[list[tuple[str, float]]] = []
         if self._mode in ("hybrid", "dense"):
-            rankings.append(
-                self._index.chroma.dense_search(query, self._embed_query(query), top_k=depth, filters=filters)
-            )
+            rankings.append(self._store.dense_search(query, self._embed_query(query), top_k=depth, filters=filters))
         if self._mode in ("hybrid", "bm25"):
-            allowed = self._index.allowed_chunks(filters)
-            rankings.append(self._index.bm25.search(query, top_k=depth, allowed=allowed))
+            rankings.append(self._store.keyword_search(query, top_k=depth, filters=filters))
         if len(rankings) == 1:
             ranked = rankings[0]
         else:
@@ -73,7 +71,7 @@ class IndexRetriever:
             article_id, span = cid.rsplit(":", 1)
             start, end = (int(x) for x in span.split("-"))
             if article_id not in texts:
-                stored = self._index.table.get(article_id)
+                stored = self._store.article(article_id)
                 if stored is None:  # removed between search and read
                     continue
                 texts[article_id] = stored.text

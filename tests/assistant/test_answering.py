@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import AnswerContext, ExtractiveAnswerer, Passage, Tuning
+from tests.conftest import WordLexicon
 
 pytestmark = pytest.mark.unit
 
@@ -18,21 +19,6 @@ pytestmark = pytest.mark.unit
 def unit(*xs: float) -> np.ndarray:
     v = np.array(xs, dtype=np.float32)
     return v / np.linalg.norm(v)
-
-
-class Lexicon:
-    def __init__(self, texts):
-        self.vocab = {t for text in texts for t in tokenize(text)}
-
-    def idf(self, term):
-        return 1.0 if term in self.vocab else 0.0
-
-    def knows(self, term):
-        return term in self.vocab
-
-
-def tokenize(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "did", "how", "many"}]
 
 
 def context(question, q_vec, articles):
@@ -56,7 +42,7 @@ def context(question, q_vec, articles):
                         if float(v @ v2) >= 0.9:
                             copies.setdefault(f"{aid}:{s}-{e}", []).append(f"{other}:{s2}-{e2}")
     return AnswerContext(
-        question, passages, q_vec, sentences, texts, Lexicon(texts.values()), tokenize, outlets, {}, copies
+        question, passages, q_vec, sentences, texts, WordLexicon(texts.values()), outlets, {}, copies
     )
 
 
@@ -195,7 +181,7 @@ def test_when_no_article_naming_the_subject_is_retrieved_the_refusal_says_so():
         {"b": ("Bay Times", [(other, unit(1, 0, 0))])},
     )
     # "Kessel" is known to the corpus (another, unretrieved article names it).
-    ctx = replace(ctx, lexicon=Lexicon([other, named]))
+    ctx = replace(ctx, lexicon=WordLexicon([other, named]))
     draft = ExtractiveAnswerer(min_score=0.2).answer(ctx)
     assert draft.refused and draft.notice == "No retrieved passage that mentions Kessel answers this."
 

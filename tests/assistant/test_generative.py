@@ -7,8 +7,6 @@ of markers, the support test and every fallback.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
@@ -16,6 +14,7 @@ from assistant import AnswerContext, Draft, Passage, Step, TextDelta
 from assistant.answerers.drafts import DraftCitation, drain
 from assistant.answerers.generative import LLMAnswerer, split_claims
 from assistant.reading.llm import LLMFailure
+from tests.conftest import WordLexicon
 
 pytestmark = pytest.mark.unit
 
@@ -28,8 +27,7 @@ S2 = (TEXT.index("The coast"), len(TEXT))
 QUESTION = "How many passengers were rescued from the ferry?"
 
 
-def tokenize(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "from", "on", "in"}]
+tokenize = WordLexicon(stop={"the", "a", "of", "from", "on", "in"}).tokenize
 
 
 VOCAB = sorted(set(tokenize(TEXT)) | {"hacked", "weather", "sunny", "mayor", "resigned"})
@@ -47,7 +45,7 @@ def embed(texts):
 def context() -> AnswerContext:
     passage = Passage("a:0-1", "a", 0, len(TEXT), TEXT, 1.0)
     return AnswerContext(
-        QUESTION, [passage], np.zeros(3, dtype=np.float32), {"a": []}, {"a": TEXT}, None, tokenize,
+        QUESTION, [passage], np.zeros(3, dtype=np.float32), {"a": []}, {"a": TEXT}, WordLexicon([TEXT]),
         {"a": "Coast Post"}, {"a": "2024-03-01"},
     )  # fmt: skip
 

@@ -23,6 +23,7 @@ from assistant import (
     DraftCitation,
     ExtractiveAnswerer,
     Filters,
+    Lexicon,
     LLMBackend,
     Passage,
     Retriever,
@@ -34,7 +35,10 @@ from assistant.answerers.drafts import REFUSAL, drain
 from assistant.answerers.generative import LLMAnswerer
 from assistant.context.retrieval import IndexRetriever
 from assistant.reading.llm import ChatTurn, LLMFailure, backend_from_settings
+from tests.conftest import HashEmbedder, WordLexicon
 from vectorstore.index import NewsIndex
+from vectorstore.loading import LoadedArticle
+from vectorstore.memory import MemoryStore
 
 
 # -- fakes --------------------------------------------------------------------------
@@ -115,21 +119,6 @@ def _vec(*xs: float) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-class _Lexicon:
-    def __init__(self, texts):
-        self._vocab = {t for text in texts for t in _tokenize(text)}
-
-    def idf(self, term: str) -> float:
-        return 1.0 if term in self._vocab else 0.0
-
-    def knows(self, term: str) -> bool:
-        return term in self._vocab
-
-
-def _tokenize(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
 def ferry_context() -> AnswerContext:
     texts = {"ferry": FERRY, "cafes": CAFES}
     vectors = {"ferry": [_vec(1, 0.1, 0), _vec(0.6, 0.8, 0)], "cafes": [_vec(0, 1, 0), _vec(0, 0.2, 1)]}
@@ -140,9 +129,14 @@ def ferry_context() -> AnswerContext:
     passages = [Passage(f"{aid}:0-{len(t)}", aid, 0, len(t), t, 1.0) for aid, t in texts.items()]
     return AnswerContext(
         question=QUESTION, passages=passages, query_vector=_vec(1, 0, 0), sentences=sentences, texts=texts,
-        lexicon=_Lexicon(texts.values()), tokenize=_tokenize, outlets={"ferry": "Coast Post", "cafes": "Bay Times"},
+        lexicon=WordLexicon(texts.values(), stop=()), outlets={"ferry": "Coast Post", "cafes": "Bay Times"},
         published={"ferry": "2024-03-01", "cafes": "2024-03-02"}, pool=passages,
     )  # fmt: skip
+
+
+@pytest.mark.unit
+def test_the_fake_lexicon_is_a_lexicon():
+    assert isinstance(WordLexicon(), Lexicon) and WordLexicon(["Divers rescued"]).knows("divers")
 
 
 # -- Answerer -----------------------------------------------------------------------
@@ -317,3 +311,23 @@ class TestIndexRetriever(RetrieverContract):
     @pytest.fixture
     def query(self, seeded):
         return seeded.articles()[0].title
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+class TestIndexRetrieverOverMemory(RetrieverContract):
+    """The real retriever over the fake store, with hash vectors: no model, no disk."""
+
+    @pytest.fixture
+    def retriever(self, mode):
+        embedder = HashEmbedder()
+        store = MemoryStore(embedder=embedder)
+        store.ingest([
+            LoadedArticle(id=aid, title=aid, outlet=outlet, agencies=(), published="2024-03-01", source=aid, text=text)
+            for aid, outlet, text in (("ferry", "Coast Post", FERRY), ("cafes", "Bay Times", CAFES))
+        ])  # fmt: skip
+        return IndexRetriever(store, lambda q: embedder.embed([q])[0], mode=mode)
+
+    @pytest.fixture
+    def query(self):
+        return "ferry passengers harbour"

@@ -6,13 +6,13 @@ and whether any does.  Articles are invented, vectors hand-made.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from assistant import AnswerContext, ExtractiveAnswerer, ModelLoadError, Passage, ReaderPolicy
+from tests.conftest import WordLexicon
 
 pytestmark = pytest.mark.unit
 
@@ -20,21 +20,6 @@ pytestmark = pytest.mark.unit
 def unit(*xs: float) -> np.ndarray:
     v = np.array(xs, dtype=np.float32)
     return v / np.linalg.norm(v)
-
-
-class Lexicon:
-    def __init__(self, texts):
-        self.vocab = {t for text in texts for t in tokenize(text)}
-
-    def idf(self, term):
-        return 1.0 if term in self.vocab else 0.0
-
-    def knows(self, term):
-        return term in self.vocab
-
-
-def tokenize(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "did", "how", "many"}]
 
 
 def context(question, articles, q_vec=None, copies=None):
@@ -54,8 +39,7 @@ def context(question, articles, q_vec=None, copies=None):
         q_vec if q_vec is not None else unit(1, 0, 0),
         sentences,
         texts,
-        Lexicon(texts.values()),
-        tokenize,
+        WordLexicon(texts.values()),
         {aid: "Coast Post" for aid in texts},
         {aid: "2024-03-01" for aid in texts},
         copies or {},

@@ -27,6 +27,7 @@ from assistant import (
     format_timeline,
 )
 from assistant.inputs import until_as_of
+from tests.conftest import WordLexicon
 
 pytestmark = pytest.mark.unit
 
@@ -34,21 +35,6 @@ pytestmark = pytest.mark.unit
 def unit(*xs: float) -> np.ndarray:
     v = np.array(xs, dtype=np.float32)
     return v / np.linalg.norm(v)
-
-
-def tokenize(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "a", "of", "did", "how", "many"}]
-
-
-class Lexicon:
-    def __init__(self, texts):
-        self.vocab = {t for text in texts for t in tokenize(text)}
-
-    def idf(self, term):
-        return 1.0 if term in self.vocab else 0.0
-
-    def knows(self, term):
-        return term in self.vocab
 
 
 def context(question, q_vec, articles, published):
@@ -62,7 +48,7 @@ def context(question, q_vec, articles, published):
         texts[aid], sentences[aid], outlets[aid] = text.rstrip(), spans, outlet
         passages.append(Passage(f"{aid}:0-{len(texts[aid])}", aid, 0, len(texts[aid]), texts[aid], 1.0))
     return AnswerContext(
-        question, passages, q_vec, sentences, texts, Lexicon(texts.values()), tokenize, outlets, dict(published)
+        question, passages, q_vec, sentences, texts, WordLexicon(texts.values()), outlets, dict(published)
     )
 
 
