@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 from ..context.ranking import Candidate
+from ..language.names import names_in
 from ..language.question import DATE, NUMBER, QuestionInfo
-from ..language.terms import ATTRIBUTION, is_place, names_in
+from ..language.terms import ATTRIBUTION, is_place
 from ..settings import Settings, Tuning
 
 __all__ = ["ReaderPolicy", "Reading", "judge_question", "states_kind"]

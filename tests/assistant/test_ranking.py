@@ -6,7 +6,7 @@ import pytest
 
 from assistant import ExtractiveAnswerer, Tuning
 from assistant.context.ranking import is_anaphoric
-from assistant.language.terms import names_in
+from assistant.language.names import names_in
 
 from .test_answering import FILLER, NO_FIGURE, answer_from, context, two_articles, unit
 
