@@ -137,10 +137,12 @@ class Assistant(Archive):
         outlet: str | None = None,
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
+        as_of: str | dt.date | None = None,
     ) -> list[Passage]:
-        """The ranked passages the answerer would see."""
+        """The ranked passages the answerer would see (filters and ``as_of`` as in ``ask``)."""
         question = checked_question(question)
-        context = self._context(question, top_k or self.settings.top_k, article_filters(outlet, since, until), self._answerer_for(None))
+        filters = article_filters(outlet, since, until_as_of(until, as_of))
+        context = self._context(question, top_k or self.settings.top_k, filters, self._answerer_for(None))
         return list(context.passages)
 
     def ask(

@@ -43,6 +43,9 @@ TopK = Annotated[int | None, Field(ge=1, le=100, description="Passages to read (
 Outlet = Annotated[str | None, Field(description="Only articles from this outlet (as list_articles names it).")]
 Since = Annotated[str | None, Field(description="Only articles published on or after this date, YYYY-MM-DD.")]
 Until = Annotated[str | None, Field(description="Only articles published on or before this date, YYYY-MM-DD.")]
+AsOf = Annotated[
+    str | None, Field(description="Answer as the archive stood on this day, YYYY-MM-DD: only articles published by then.")
+]
 History = Annotated[
     list[dict[str, Any]] | None,
     Field(description="Earlier results of `ask` in the same conversation, oldest first (for follow-ups)."),
@@ -103,6 +106,7 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
         since: Since = None,
         until: Until = None,
         top_k: TopK = None,
+        as_of: AsOf = None,
     ) -> dict[str, Any]:
         """Answer a question from the stored news articles, citing the exact sentences it rests on.
 
@@ -117,6 +121,7 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
                 since=_or_none(since),
                 until=_or_none(until),
                 top_k=top_k,
+                as_of=_or_none(as_of),
             ).to_dict()
         )
 

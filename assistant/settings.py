@@ -44,6 +44,8 @@ class Tuning(BaseModel):
     most_leads: int = Field(3, ge=1, description="Articles whose opening sentence a summary request quotes.")
     timeline_same_fact: float = Field(0.45, ge=0, le=1, description="Cosine at which a report of another date joins a figure's timeline (to a report already in it).")
     timeline_near: float = Field(0.35, ge=0, le=1, description="Share of the answer sentence's score a report of another date needs to join its timeline.")
+    timeline_look: int = Field(10, ge=1, description="How far down the ranked sentences a timeline looks for reports of other dates (and a question about the present for a newer near tie).")
+    timeline_most: int = Field(8, ge=1, description="Most reports one timeline shows.")
     reader_weight: float = Field(0.7, ge=0, le=1, description="Weight of the reader's p(yes) against the ranker's score.")
     reader_accept: float = Field(0.2, ge=0, le=1, description="p(yes) the best sentence needs to be the answer.")
     reader_accept_more: float = Field(0.5, ge=0, le=1, description="p(yes) every further sentence needs to join the answer.")

@@ -45,10 +45,11 @@ def make_endpoints(assistant: Any) -> list[Callable[..., Any]]:
         until: str = "",
         top_k: int = 0,
         mode: str = "",
+        as_of: str = "",
     ) -> dict:
         """Answer ``message`` as the next turn after ``history`` (earlier results of /chat or /ask).
 
-        Filters as in ``Assistant.ask``; empty strings and ``top_k=0`` mean the defaults.
+        Filters and ``as_of`` as in ``Assistant.ask``; empty strings and ``top_k=0`` mean the defaults.
         """
 
         def run() -> dict:
@@ -59,6 +60,7 @@ def make_endpoints(assistant: Any) -> list[Callable[..., Any]]:
                 until=until or None,
                 top_k=top_k or None,
                 mode=mode or None,
+                as_of=as_of or None,
             )
             return answer.to_dict()
 

@@ -58,10 +58,6 @@ _CHANGE = re.compile(
 # already taken, scoring ``Tuning.timeline_near`` (0.35) of the answer
 # sentence's score (the story's reports: 0.40-0.63 of it).
 
-# How far down the ranked sentences reports are looked for, and most shown.
-_LOOK = 10
-_MOST = 8
-
 _WORD_VALUES = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
@@ -150,14 +146,14 @@ def reads_every_report(info: QuestionInfo, pool: Sequence[Candidate], context: A
 def _reports(info, lead, ranked, context, tuning: Tuning) -> list[_Report]:
     counted = set(context.lexicon.tokenize(info.counted)) if info.counted else set()
     out: dict[str, _Report] = {}
-    for rank, cand in enumerate([lead, *[c for c in ranked[:_LOOK] if c is not lead]]):
+    for rank, cand in enumerate([lead, *[c for c in ranked[: tuning.timeline_look] if c is not lead]]):
         same_fact = any(float(cand.vector @ r.item.vector) >= tuning.timeline_same_fact for r in out.values())
         if cand is not lead and not (cand.score >= lead.score * tuning.timeline_near and same_fact):
             continue
         for item in (cand, *copies_of(cand, context)):
             published = report_date(item.article_id, context)
             figure = _figure(context.texts[item.article_id][item.start : item.end], counted, context.lexicon.tokenize)
-            if published and figure and item.article_id not in out and len(out) < _MOST:
+            if published and figure and item.article_id not in out and len(out) < tuning.timeline_most:
                 out[item.article_id] = _Report(item, figure, published, rank)
     return list(out.values())
 
@@ -230,7 +226,7 @@ def newest_first(
     if not picks or not asks_latest(info.text):
         return picks
     lead = picks[0]
-    near = [c for c in ranked[:_LOOK] if c.score >= lead.score * tuning.close_share and c.typed >= lead.typed] or [lead]
+    near = [c for c in ranked[: tuning.timeline_look] if c.score >= lead.score * tuning.close_share and c.typed >= lead.typed] or [lead]
     newest = max(near, key=lambda c: context.published.get(c.article_id) or "")
     if (context.published.get(newest.article_id) or "") <= (context.published.get(lead.article_id) or ""):
         return picks

@@ -40,7 +40,7 @@ def test_the_server_offers_exactly_the_four_tools_with_descriptions():
     assert all(t.description for t in tools)
     ask = next(t for t in tools if t.name == "ask")
     assert ask.input_schema["required"] == ["question"]
-    assert set(ask.input_schema["properties"]) == {"question", "history", "outlet", "since", "until", "top_k"}
+    assert set(ask.input_schema["properties"]) == {"question", "history", "outlet", "since", "until", "top_k", "as_of"}
 
 
 def test_a_non_local_http_bind_is_warned_about(monkeypatch, caplog):

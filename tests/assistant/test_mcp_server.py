@@ -178,6 +178,7 @@ def test_an_http_client_lists_exactly_the_four_tools_and_calls_each(http_server,
     [
         ("ask", {"question": "   "}, "the question is empty"),
         ("ask", {"question": QUESTION, "since": "last tuesday"}, "since must be a date as YYYY-MM-DD"),
+        ("ask", {"question": QUESTION, "as_of": "yesterday"}, "as of must be a date as YYYY-MM-DD"),
         ("get_article", {"article_id": "no-such-article"}, "no article with id 'no-such-article'"),
         ("search", {"query": "Azerbaijan", "top_k": 0}, "top_k"),
         ("ask", {"question": QUESTION, "history": [{"question": "Who?"}]}, "answer is missing the field"),

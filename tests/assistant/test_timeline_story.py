@@ -85,6 +85,9 @@ def test_as_of_a_date_answers_as_the_archive_stood_then(story):
     assert _cited_figures(answer, story) == [("2024-06-10", "seven"), ("2024-06-11", "12")]
     before = story.ask(DIED, as_of="2024-06-09")
     assert before.refused and before.citations == ()
+    assert {p.article_id for p in story.search(DIED, as_of="2024-06-11")} == {
+        c.article_id for c in answer.citations
+    } == {p.article_id for p in story.search(DIED, until="2024-06-11")}
 
 
 def test_the_cli_takes_as_of_and_names_a_bad_date(story_home, tmp_path):

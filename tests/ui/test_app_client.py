@@ -47,14 +47,14 @@ def test_chat_endpoint_passes_the_conversation_and_filters(fake_app, seized_ques
     # The earlier turn cites another outlet than the filter names, so neither can stand in for the other.
     first = make_answer(seized_question, citations=(make_citation(outlet="Harbour Post"),)).to_dict()
     result = _client(url).predict(
-        "And when?", [first], "Example News", "2023-09-01", "", 3, "", api_name="/chat"
+        "And when?", [first], "Example News", "2023-09-01", "", 3, "", "2023-09-20", api_name="/chat"
     )
     assert result["question"] == "And when?"
     question, history = fake.calls[-1]
     assert question == "And when?"
     assert [q for q, _ in history] == [seized_question]
     assert history[0][1].citations[0].outlet == "Harbour Post"
-    assert fake.options[-1] == dict(outlet="Example News", since="2023-09-01", until=None, top_k=3, mode=None)
+    assert fake.options[-1] == dict(outlet="Example News", since="2023-09-01", until=None, top_k=3, mode=None, as_of="2023-09-20")
 
 
 @pytest.mark.unit

@@ -121,12 +121,15 @@ class StoreContract:
     def test_remove_drops_every_trace(self, tmp_path, embedder):
         index = self.make_index(tmp_path, embedder)
         index.ingest([HARBOUR, FARM])
+        index.ingest([article("farm", FARM.text + " Rain came in March.", outlet="Valley News", published="2023-01-10")])
+        assert len(index.history("farm")) == 1
         assert index.remove("farm") is True
         assert index.remove("farm") is False
         assert index.article("farm") is None and index.counts()[0] == 1
         assert all(not cid.startswith("farm:") for found in search_ids(index, embedder, "drought wheat") for cid in found)
         assert all(aid != "farm" for aid, *_ in index.vectors())
         assert index.sentences_of({"farm": content_hash(FARM.text)}) == {"farm": []}
+        assert index.history("farm") == []
 
     def test_check_finds_a_written_store_consistent_and_reindex_keeps_it(self, tmp_path, embedder):
         index = self.make_index(tmp_path, embedder)
