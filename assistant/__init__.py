@@ -33,7 +33,7 @@ from .language.examples import example_questions, examples_from_store
 from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
 from .ports import Answerer, Lexicon, LLMBackend, Reader, Retriever, Store, TextGenerator
 from .reading.reader import Claim, LlamaReader, Verdicts
-from .settings import Settings, Tuning, load_settings
+from .settings import Settings, SupportCheck, Tuning, load_settings
 from .types import (
     REFUSAL_KINDS,
     Answer,
@@ -76,6 +76,7 @@ __all__ = [
     "CheckReport",
     "Rejected",
     "Settings",
+    "SupportCheck",
     "Tuning",
     "load_settings",
     "Progress",

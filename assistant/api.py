@@ -101,7 +101,9 @@ class Assistant(Archive):
         if self._llm is None:
             return answerers
         evidence = next(iter(answerers.values()))
-        writer = LLMAnswerer(self._llm, evidence, self._embedder.embed, timeout_s=self.settings.llm_timeout_s)
+        writer = LLMAnswerer(
+            self._llm, evidence, self._embedder.embed, timeout_s=self.settings.llm_timeout_s, check=self.settings.support
+        )
         if self.settings.answerer == "llm":
             return {writer.name: writer, **answerers}
         return {**answerers, writer.name: writer}

@@ -14,7 +14,7 @@ from vectorstore.fetch_limits import FetchLimits
 
 from .errors import SettingsError
 
-__all__ = ["Settings", "Tuning", "load_settings", "DEFAULT_SEEDS"]
+__all__ = ["Settings", "SupportCheck", "Tuning", "load_settings", "DEFAULT_SEEDS"]
 
 _FETCH = FetchLimits()
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +50,24 @@ class Tuning(BaseModel):
     reader_accept: float = Field(0.2, ge=0, le=1, description="p(yes) the best sentence needs to be the answer.")
     reader_accept_more: float = Field(0.5, ge=0, le=1, description="p(yes) every further sentence needs to join the answer.")
     reader_early_stop: bool = Field(True, description="Stop reading once no unread sentence could beat an accepted one.")
+
+
+class SupportCheck(BaseModel):
+    """When a sentence an LLM wrote counts as said by the passages it cites (``answerers/generative.py``).
+
+    A sentence made almost wholly of the cited text's words (``close_overlap``)
+    needs only ``close_similarity``: a short restatement of one clause of a
+    long sentence is far from that sentence's vector, though every word is the
+    article's.  Every figure it gives must appear in the cited text too.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_similarity: float = Field(0.55, ge=0, le=1, description="Cosine of a written sentence with the closest sentence it cites.")
+    min_overlap: float = Field(0.5, ge=0, le=1, description="Share of a written sentence's content terms the cited text must hold.")
+    close_overlap: float = Field(0.85, ge=0, le=1, description="Share of terms at which a written sentence is a restatement of the cited text.")
+    close_similarity: float = Field(0.4, ge=0, le=1, description="Cosine a restatement needs (it may be one clause of a long sentence).")
+    min_terms: int = Field(2, ge=0, description="Content terms a written sentence needs (one with fewer is dropped).")
 
 
 class Settings(BaseSettings):
@@ -95,6 +113,9 @@ class Settings(BaseSettings):
     )
 
     tuning: Tuning = Field(default_factory=Tuning, description="The answerer's levels (ASSISTANT_TUNING__<NAME>).")
+    support: SupportCheck = Field(
+        default_factory=SupportCheck, description="When an LLM's sentence counts as supported (ASSISTANT_SUPPORT__<NAME>)."
+    )
 
     reader: Literal["on", "off"] = Field(
         "on", description="Let the reading model choose the answering sentences; off is the fast extractive path."

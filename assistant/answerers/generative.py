@@ -21,17 +21,18 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..language.question import NUMBER
 from ..ports import Answerer, LLMBackend
 from ..reading.llm import ChatTurn, LLMFailure
+from ..settings import SupportCheck
 from ..types import Passage, Step, TextDelta
 from .drafts import AnswerContext, Draft, DraftCitation
 
-__all__ = ["LLMAnswerer", "SupportCheck", "split_claims"]
+__all__ = ["LLMAnswerer", "split_claims"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,25 +48,6 @@ _NOT_ANSWERED = "NOT IN THE ARTICLES"
 _CHARS_PER_TOKEN = 3.5  # a cautious estimate for English news text, so the prompt always fits
 
 
-@dataclass(frozen=True, slots=True)
-class SupportCheck:
-    """When a written sentence counts as said by the passages it cites.
-
-    ``min_similarity``: cosine of the sentence with the closest cited sentence;
-    ``min_overlap``: share of its content terms found in the cited text.
-    A sentence made almost wholly of the cited text's words (``close_overlap``)
-    needs only ``close_similarity``: a short restatement of one clause of a
-    long sentence is far from that sentence's vector, though every word is
-    the article's.  Every figure it gives must appear in the cited text too.
-    """
-
-    min_similarity: float = 0.55
-    min_overlap: float = 0.5
-    close_overlap: float = 0.85
-    close_similarity: float = 0.4
-    min_terms: int = 2
-
-
 class LLMAnswerer:
     """Words the extractive answer's evidence as a short paragraph with [n] markers."""
 
@@ -78,13 +60,13 @@ class LLMAnswerer:
         embed: Callable[[list[str]], np.ndarray],
         *,
         timeout_s: float = 60.0,
-        check: SupportCheck = SupportCheck(),
+        check: SupportCheck | None = None,
     ):
         self._backend = backend
         self._evidence = evidence
         self._embed = embed
         self._timeout_s = timeout_s
-        self._check = check
+        self._check = check if check is not None else SupportCheck()  # ASSISTANT_SUPPORT__*
 
     def warm_up(self) -> None:
         self._evidence.warm_up()

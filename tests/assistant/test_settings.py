@@ -1,7 +1,7 @@
 import pydantic
 import pytest
 
-from assistant import Settings, SettingsError, Tuning, embedder_for, load_settings
+from assistant import Settings, SettingsError, SupportCheck, Tuning, embedder_for, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -64,8 +64,9 @@ def test_the_readme_table_lists_every_setting_with_its_default():
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     rows = dict(re.findall(r"^\| `ASSISTANT_(\w+)` \| ([^|]+?) \|", readme, re.M))
-    fields = {name: f for name, f in Settings.model_fields.items() if name != "tuning"}
+    fields = {name: f for name, f in Settings.model_fields.items() if name not in ("tuning", "support")}
     fields |= {f"tuning__{name}": f for name, f in Tuning.model_fields.items()}  # ASSISTANT_TUNING__<NAME>
+    fields |= {f"support__{name}": f for name, f in SupportCheck.model_fields.items()}
     assert {name.lower() for name in rows} == set(fields)
     for name, documented in rows.items():
         default = fields[name.lower()].default
