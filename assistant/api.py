@@ -47,8 +47,8 @@ class Assistant(Archive):
 
     Construction is cheap: the model and the store open on first use (or on
     ``warm_up``).  Swappable parts can be passed in: an ``embedder``, an open
-    ``store`` (any ``ports.Store``), a ``retriever`` (anything with ``retrieve(query, *, top_k, filters)``), an
-    ``answerer``, and the ``reader`` the default answerer judges with (by
+    ``store`` (any ``ports.Store``), a ``retriever`` (anything with
+    ``retrieve(query, *, top_k, filters)``), an ``answerer``, and the ``reader`` the default answerer judges with (by
     default the packaged model, unless ``settings.reader`` is off).
     """
 

@@ -162,7 +162,7 @@ class Archive:
         stored = self._open().article(checked_article_id(article_id))
         if stored is None:
             raise ArticleNotFoundError(article_id)
-        return _full(stored, self.article_history(article_id))
+        return _full(stored, _versions(self._open(), stored.id))
 
     @translating
     def article_history(self, article_id: str) -> tuple[ArticleVersion, ...]:
@@ -170,8 +170,7 @@ class Archive:
         store = self._open()
         if store.article(checked_article_id(article_id)) is None:
             raise ArticleNotFoundError(article_id)
-        return tuple(ArticleVersion(**{f.name: getattr(v, f.name) for f in fields(ArticleVersion)})
-                     for v in store.history(article_id))  # fmt: skip
+        return _versions(store, article_id)
 
     @translating
     def remove(self, article_id: str) -> None:
@@ -220,6 +219,11 @@ def embedder_for(settings: Settings) -> MiniLMEmbedder:
 def _info(stored, cls: type = ArticleInfo, **extra):
     """The store's record as the public type: the two share their field names."""
     return cls(**{f.name: getattr(stored, f.name) for f in fields(cls) if f.name not in extra}, **extra)
+
+
+def _versions(store: Store, article_id: str) -> tuple[ArticleVersion, ...]:
+    return tuple(ArticleVersion(**{f.name: getattr(v, f.name) for f in fields(ArticleVersion)})
+                 for v in store.history(article_id))  # fmt: skip
 
 
 def _full(stored, history: tuple[ArticleVersion, ...] = ()) -> Article:

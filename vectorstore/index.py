@@ -224,7 +224,7 @@ class NewsIndex:
                     unchanged.append(art.id)
                     continue
                 (replaced if old is not None else added).append(art.id)
-                todo.append(_stored(art, digest))
+                todo.append(stored_article(art, digest))
             if todo:
                 self._open_derived()  # first: opening restores any group an earlier run left pending
                 self._write(todo, replacing=set(replaced), progress=progress)
@@ -616,7 +616,8 @@ def chunk_vectors(plans, sent_vecs: np.ndarray, sent_tokens: Sequence[int]) -> n
     return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
 
-def _stored(art: LoadedArticle, digest: str) -> StoredArticle:
+def stored_article(art: LoadedArticle, digest: str) -> StoredArticle:
+    """A loaded article as the store keeps it, with its text's hash."""
     return StoredArticle(**{f.name: getattr(art, f.name) for f in fields(art)}, content_hash=digest)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import fields
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,7 +23,7 @@ from .bm25_index import prime, tokenize
 from .chroma_store import ArticleFilters
 from .consistency import CheckOutcome, Survey
 from .embedding import Embedder
-from .index import IngestOutcome
+from .index import IngestOutcome, published_ord, stored_article
 from .loading import LoadedArticle
 from .protocols import Progress, Ranked, SentenceRows
 from .text import chunk_spans, sentence_spans
@@ -64,7 +63,7 @@ class MemoryStore:
                     self._history.setdefault(art.id, []).append(version)
                 else:
                     added.append(art.id)
-                self._put(StoredArticle(**{f.name: getattr(art, f.name) for f in fields(art)}, content_hash=digest))
+                self._put(stored_article(art, digest))
                 if progress:
                     progress("articles", done, len(articles))
         return IngestOutcome(tuple(added), tuple(unchanged), tuple(replaced))
@@ -209,5 +208,5 @@ def _passes(article: StoredArticle, filters: ArticleFilters) -> bool:
         return False
     if filters.since is None and filters.until is None:
         return True
-    day = int(article.published.replace("-", "")) if article.published else 0
+    day = published_ord(article.published)
     return bool(day) and (filters.since or 0) <= day <= (filters.until or 99991231)

@@ -226,7 +226,8 @@ def newest_first(
     if not picks or not asks_latest(info.text):
         return picks
     lead = picks[0]
-    near = [c for c in ranked[: tuning.timeline_look] if c.score >= lead.score * tuning.close_share and c.typed >= lead.typed] or [lead]
+    close = lead.score * tuning.close_share
+    near = [c for c in ranked[: tuning.timeline_look] if c.score >= close and c.typed >= lead.typed] or [lead]
     newest = max(near, key=lambda c: context.published.get(c.article_id) or "")
     if (context.published.get(newest.article_id) or "") <= (context.published.get(lead.article_id) or ""):
         return picks
