@@ -30,7 +30,6 @@ from .export import conversation_markdown
 from .feedback import FEEDBACK_KINDS, FeedbackLog
 from .inputs import check_as_of
 from .language.examples import example_questions, examples_from_store
-from .mcp_server import MCP_PATH, MCP_PORT, MCP_TRANSPORTS, build_mcp_server, run_mcp_server
 from .ports import Answerer, Lexicon, LLMBackend, Reader, Retriever, Store, TextGenerator
 from .reading.reader import Claim, LlamaReader, Verdicts
 from .settings import Settings, SupportCheck, Tuning, load_settings
@@ -115,10 +114,5 @@ __all__ = [
     "conversation_markdown",
     "example_questions",
     "examples_from_store",
-    "build_mcp_server",
-    "run_mcp_server",
-    "MCP_TRANSPORTS",
-    "MCP_PORT",
-    "MCP_PATH",
     "__version__",
 ]

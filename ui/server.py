@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant import InvalidInputError
 
-__all__ = ["check_bind", "serve", "configure_queue", "CONCURRENT_CHATS"]
+__all__ = ["check_bind", "is_loopback", "serve", "configure_queue", "CONCURRENT_CHATS"]
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 CONCURRENT_CHATS = 4
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.casefold() == "localhost":
         return True
     try:
@@ -37,7 +37,7 @@ def check_bind(host: str, auth: str | None, no_auth: bool = False) -> tuple[str,
         if not sep or not user or not password:
             raise InvalidInputError("--auth must be USER:PASS (both non-empty)")
         return user, password
-    if _is_loopback(host) or no_auth:
+    if is_loopback(host) or no_auth:
         return None
     raise InvalidInputError(
         f"serving on {host} lets anyone who can reach it use the assistant: pass --auth USER:PASS "

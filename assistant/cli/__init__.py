@@ -4,7 +4,7 @@ Each module registers its commands on the one Typer ``app``; importing them
 here is what makes them part of it.
 """
 
-from . import archive, questions, servers, watch  # noqa: F401  (they register their commands)
+from . import archive, questions, watch  # noqa: F401  (they register their commands)
 from .root import COMMANDS_GROUP, add_commands, app, main
 
 __all__ = ["COMMANDS_GROUP", "add_commands", "app", "main"]

@@ -11,20 +11,20 @@ The SDK is imported when a server is built, not with this module, so that
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import Field
 
-from .conversation import Conversation
-from .errors import AssistantError, InvalidInputError
+from assistant import AssistantError, Conversation, InvalidInputError, __version__
+
+from .server import is_loopback
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from .api import Assistant
+    from assistant import Assistant
 
 __all__ = ["MCP_TRANSPORTS", "MCP_PORT", "MCP_PATH", "build_mcp_server", "run_mcp_server"]
 
@@ -86,8 +86,6 @@ def build_mcp_server(assistant: Assistant) -> MCPServer:
     it takes requests, and an in-process client (tests) may use this directly.
     """
     from mcp.server.mcpserver import MCPServer
-
-    from . import __version__
 
     # The SDK configures logging at INFO when nothing has; match what the CLI chose instead.
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
@@ -174,16 +172,8 @@ def run_mcp_server(
         # The SDK keeps stdout for the protocol; logs and progress go to stderr.
         server.run("stdio")
         return
-    if not _is_loopback(host):
+    if not is_loopback(host):
         # The tools only read, but they read the whole archive, and MCP over HTTP has no password here.
         logger.warning("serving MCP on %s without authentication: anyone who can reach it can read the archive", host)
     server.run("streamable-http", host=host, port=port, streamable_http_path=MCP_PATH)
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -7,9 +7,10 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
-from assistant import InvalidInputError, build_mcp_server, run_mcp_server
-from assistant import mcp_server as module
+from assistant import InvalidInputError
 from assistant.cli import app
+from ui import mcp as module
+from ui.mcp import build_mcp_server, run_mcp_server
 
 pytestmark = pytest.mark.unit
 
@@ -57,7 +58,7 @@ def test_a_non_local_http_bind_is_warned_about(monkeypatch, caplog):
             served.append((args, kwargs))
 
     monkeypatch.setattr(module, "build_mcp_server", lambda assistant: Recorder())
-    with caplog.at_level(logging.WARNING, logger="assistant.mcp_server"):
+    with caplog.at_level(logging.WARNING, logger="ui.mcp"):
         run_mcp_server(Warm(), transport="http", host="127.0.0.1", port=9)
         assert "without authentication" not in caplog.text
         run_mcp_server(Warm(), transport="http", host="0.0.0.0", port=9)
