@@ -326,7 +326,8 @@ class CheckReport:
             could not fix (normally none); without one, ``problems``.
         counts: entries in each place at the end: ``articles``,
             ``table_chunks``, ``table_sentences``, ``chroma_chunks``,
-            ``chroma_sentences``, ``bm25_chunks``.
+            ``chroma_sentences``, ``bm25_chunks``; empty when a damaged
+            article table was found and not repaired.
     """
 
     consistent: bool

@@ -209,6 +209,20 @@ def packaged_reader():
     return reader
 
 
+def run_async(function, *args):
+    """``anyio.run(function, *args)`` on a thread of its own.
+
+    The browser tests' session-scoped Playwright keeps an event loop running
+    on the main thread, and a loop cannot be started inside another.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, function, *args).result()
+
+
 def stop_process(proc: subprocess.Popen, *, grace_s: float = 15.0) -> None:
     """Stop a server a test started: politely, then for good."""
     if proc.poll() is not None:

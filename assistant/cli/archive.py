@@ -96,10 +96,11 @@ def check(
             for line in report.remaining:
                 out.print(f"remaining: {line}", style="yellow", markup=False, highlight=False)
         c = report.counts
+        # A table too damaged to read has no counts: the found line says so.
         summary = (
             f"{c['articles']} articles; table {c['table_chunks']} chunks, {c['table_sentences']} sentences; "
             f"Chroma {c['chroma_chunks']} chunks, {c['chroma_sentences']} sentences; BM25 {c['bm25_chunks']} chunks"
-        )
+        ) if c else "the article table could not be counted"  # fmt: skip
         if report.consistent:
             out.print(f"consistent: {summary}", markup=False, highlight=False)
         else:

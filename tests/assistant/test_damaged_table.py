@@ -6,8 +6,10 @@ import json
 import sqlite3
 
 import pytest
+from typer.testing import CliRunner
 
 from assistant import Assistant, StoreError, load_settings
+from assistant.cli import app
 
 pytestmark = pytest.mark.integration
 
@@ -86,3 +88,14 @@ def test_a_torn_table_keeps_every_readable_article_and_answers_from_them(tmp_pat
         assert not answer.refused and all(c.article_id in kept for c in answer.citations)
     with Assistant(settings, embedder=embedder) as after:
         assert after.check().consistent
+
+
+def test_check_on_the_command_line_names_the_damage_and_exits_1(tmp_path, hash_embedder, monkeypatch):
+    settings = _store(tmp_path, hash_embedder())
+    (settings.home / "articles.sqlite3").write_bytes(b"this is not a database" * 1000)
+    for name, value in {"ASSISTANT_HOME": settings.home, "ASSISTANT_SEEDS": tmp_path / "none", "ASSISTANT_READER": "off"}.items():
+        monkeypatch.setenv(name, str(value))
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 1, result.output
+    assert "found: the article table" in result.output and "is damaged" in result.output
+    assert "check --repair" in result.output and "could not be counted" in result.output

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from assistant import InvalidInputError
 from assistant.cli import app
+from tests.conftest import run_async
 from ui import mcp as module
 from ui.mcp import build_mcp_server, run_mcp_server
 
@@ -34,9 +35,7 @@ def test_an_unknown_transport_is_refused_by_the_api_before_the_warm_up():
 
 
 def test_the_server_offers_exactly_the_four_tools_with_descriptions():
-    import anyio
-
-    tools = anyio.run(build_mcp_server(_NoStore()).list_tools)
+    tools = run_async(build_mcp_server(_NoStore()).list_tools)
     assert {t.name for t in tools} == {"ask", "search", "list_articles", "get_article"}
     assert all(t.description for t in tools)
     ask = next(t for t in tools if t.name == "ask")

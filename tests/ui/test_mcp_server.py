@@ -17,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import anyio
 import pytest
 
-from tests.conftest import stop_process
+from tests.conftest import run_async, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -159,7 +158,7 @@ def test_a_stdio_client_lists_exactly_the_four_tools_and_calls_each(store_copy, 
                 await _check_every_tool(client, *expected)
 
     try:
-        anyio.run(main)
+        run_async(main)
     except BaseException:
         print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
@@ -170,7 +169,7 @@ def test_an_http_client_lists_exactly_the_four_tools_and_calls_each(http_server,
         async with _http_client(http_server) as client:
             await _check_every_tool(client, *expected)
 
-    anyio.run(main)
+    run_async(main)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +195,7 @@ def test_a_user_error_comes_back_as_a_tool_error_naming_it_and_the_server_keeps_
             assert "Traceback" not in text
             assert await _call(client, "list_articles")
 
-    anyio.run(main)
+    run_async(main)
 
 
 def test_a_follow_up_passes_the_earlier_answer_as_history(http_server):
@@ -209,4 +208,4 @@ def test_a_follow_up_passes_the_earlier_answer_as_history(http_server):
             assert follow["question"] == "What did he say about civilians?"
             assert "Hajiyev" in follow["rewritten_question"]
 
-    anyio.run(main)
+    run_async(main)
