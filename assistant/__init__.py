@@ -49,6 +49,7 @@ from .types import (
     Step,
     TextDelta,
 )
+from .watch import Watcher, WatchRound
 
 __version__ = "0.1.0"
 
@@ -109,6 +110,8 @@ __all__ = [
     "AssistantRuntimeError",
     "ModelLoadError",
     "StoreError",
+    "Watcher",
+    "WatchRound",
     "FeedbackLog",
     "FEEDBACK_KINDS",
     "conversation_markdown",

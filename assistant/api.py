@@ -236,7 +236,7 @@ class Assistant(Archive):
         )
 
     def _rewrite(self, question: str, history: Sequence[tuple[str, Answer]]) -> str:
-        """A follow-up made to stand alone: by the LLM when one is configured, else by the rules.
+        """A follow-up made to stand alone: by a model (the LLM when one is configured, else the reading model), else by the rules.
 
         "What else?" always goes to the rules: it means the previous question
         again, which is what lets the answer skip what was said.

@@ -154,7 +154,7 @@ class Archive:
         size, overlap = self.settings.chunk_size, self.settings.chunk_overlap
         return {
             a.id: (len(chunk_spans(a.text, size=size, overlap=overlap, count_tokens=count)), count(a.text))
-            for a in load_paths(list(paths)).articles
+            for a in load_paths(list(paths), limits=self.settings.fetch_limits).articles
         }
 
     @translating

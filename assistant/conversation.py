@@ -26,8 +26,8 @@ class Conversation:
     """The answers given so far, oldest first; ``ask`` adds one.
 
     ``assistant`` is an ``Assistant`` (anything with its ``ask_stream``).
-    Options of ``ask`` (``outlet``, ``since``, ``until``, ``top_k``,
-    ``mode``) apply to that turn only.  A copy (as Gradio makes of session
+    Options of ``ask`` (``outlet``, ``since``, ``until``, ``as_of``,
+    ``top_k``, ``mode``) apply to that turn only.  A copy (as Gradio makes of session
     state) shares the assistant and copies the turns.
     """
 

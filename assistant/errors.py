@@ -78,11 +78,11 @@ class DiskFullError(UserError):
 
 
 class AssistantRuntimeError(AssistantError):
-    """Something underneath failed: the model, the store, the disk."""
+    """Something underneath failed: a model or the store."""
 
 
 class ModelLoadError(AssistantRuntimeError):
-    """The embedding model could not be loaded."""
+    """A model (the embedder, the reading model, a local LLM) or its file could not be loaded."""
 
 
 class StoreError(AssistantRuntimeError):

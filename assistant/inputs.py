@@ -44,7 +44,7 @@ def checked_article_id(article_id: str) -> str:
 def article_filters(outlet: str | None, since, until) -> Filters:
     lo, hi = _as_ordinal(since, "since"), _as_ordinal(until, "until")
     if lo is not None and hi is not None and lo > hi:
-        raise InvalidInputError("--since is after --until")
+        raise InvalidInputError(f"since ({since}) is after until ({until})")
     return Filters(outlet=outlet.strip().casefold() if outlet else None, since=lo, until=hi)
 
 

@@ -1,4 +1,4 @@
-"""The core's ports: every swappable part as a Protocol that says all the core calls of it.
+"""The core's ports: every swappable part as a Protocol that says what the core calls of it.
 
 An implementation passes its port's contract test class, and so does the
 port's fake: ``tests/assistant/test_ports.py`` (Answerer, Retriever,
@@ -53,8 +53,6 @@ class Retriever(Protocol):
 @runtime_checkable
 class Reader(Protocol):
     """Judges whether each claim answers a question."""
-
-    name: str
 
     def warm_up(self) -> None: ...
 

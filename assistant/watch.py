@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,8 +123,7 @@ class Watcher:
         return result
 
     def run(self, *, interval_s: float, rounds: int | None = None, stop: threading.Event | None = None,
-            progress: Progress | None = None, on_round: Callable[[WatchRound], None] | None = None,
-            ) -> Iterator[WatchRound]:
+            progress: Progress | None = None) -> Iterator[WatchRound]:
         """Rounds every ``interval_s`` seconds until ``rounds`` are done or ``stop`` is set (yields each)."""
         if interval_s < 0:
             raise InvalidInputError(f"the interval must be 0 seconds or more, not {interval_s:g}")
@@ -137,8 +136,6 @@ class Watcher:
                 # Another writer held the store past the lock timeout: this round is lost, not the watch.
                 self.rounds_done += 1
                 result = WatchRound(self.rounds_done, failed=(Rejected(str(self.folder or self.feeds), str(exc)),))
-            if on_round:
-                on_round(result)
             yield result
             done += 1
             if rounds is not None and done >= rounds:

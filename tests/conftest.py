@@ -168,8 +168,6 @@ class FakeReader:
     time" (as a spent budget gives).  Records every question and claim it saw.
     """
 
-    name = "fake"
-
     def __init__(self, verdict=None, *, fail=None):
         self._verdict = verdict or (lambda question, text: 0.9)
         self._fail = fail

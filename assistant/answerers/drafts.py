@@ -3,8 +3,8 @@
 An answerer gets the retrieved passages plus what was computed at ingest
 (sentence spans and vectors, term statistics) and returns a ``Draft``.  The
 ``Assistant`` turns the draft into an ``Answer`` only after checking every
-citation against the stored article text, so no answerer (extractive now, an
-LLM later) can cite a passage that isn't there.
+citation against the stored article text, so no answerer (extractive or
+LLM) can cite a passage that isn't there.
 """
 
 from __future__ import annotations

@@ -50,9 +50,12 @@ class ExtractiveAnswerer:
     Sentences are ranked by ``SentenceRanker`` (meaning, words, answer type).
     Only sentences from articles that mention everything the question names
     may answer it.  It refuses when the question names something the articles
-    never mention, when no sentence's meaning comes within ``min_similarity`` of
-    the question's, when the best sentence scores under ``min_score``, or when the
-    question asks for a figure, date or name and no close sentence has one.
+    never mention.  With the reader, it answers from the sentences the reader
+    accepts and refuses when none states the answer.  Without it (or when the
+    reader fails or runs out of time), it refuses when no sentence's meaning
+    comes within ``min_similarity`` of the question's, when the best sentence
+    scores under ``min_score``, or when the question asks for a figure, date
+    or name and no close sentence has one.
     """
 
     def __init__(

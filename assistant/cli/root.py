@@ -98,8 +98,8 @@ def add_commands(target: typer.Typer | None = None, found: Iterable[EntryPoint] 
     """Let installed packages add commands; returns the names of the entry points that did.
 
     Each entry point of the group ``assistant.commands`` names a function that
-    takes the Typer app and registers its commands on it (the evals package
-    adds ``eval`` and ``bench`` this way). One that fails to load is logged and
+    takes the Typer app and registers its commands on it (``evals`` adds
+    ``eval`` and ``bench`` this way, ``ui`` adds ``serve`` and ``mcp``). One that fails to load is logged and
     skipped: the other commands still work. ``found`` replaces the installed
     entry points (tests).
     """

@@ -19,7 +19,7 @@ def watch(
     rounds: int | None = typer.Option(None, "--rounds", min=1, help="Stop after this many rounds."),
 ) -> None:
     """Keep ingesting what appears in a folder or a list of feeds; Ctrl-C stops."""
-    from ..watch import Watcher
+    from .. import Watcher
 
     assistant = root.open_assistant()
     watcher = Watcher(assistant, folder=folder, feeds=feeds)

@@ -16,7 +16,7 @@ from .names import OFFICES, names_in
 
 __all__ = ["example_questions", "examples_from_store"]
 
-class _Store(Protocol):
+class _Archive(Protocol):
     def articles(self) -> list[ArticleInfo]: ...
     def article(self, article_id: str) -> Article: ...
 
@@ -65,7 +65,7 @@ def example_questions(articles: Sequence[Article], n: int = 4) -> list[str]:
     return questions
 
 
-def examples_from_store(store: _Store, n: int = 4, *, sample: int = 12) -> list[str]:
-    """``example_questions`` over the ``sample`` newest stored articles (undated ones last)."""
-    infos = sorted(store.articles(), key=lambda a: a.published or "", reverse=True)[:sample]
-    return example_questions([store.article(info.id) for info in infos], n)
+def examples_from_store(archive: _Archive, n: int = 4, *, sample: int = 12) -> list[str]:
+    """``example_questions`` over the ``sample`` newest articles of ``archive`` (an ``Assistant``; undated ones last)."""
+    infos = sorted(archive.articles(), key=lambda a: a.published or "", reverse=True)[:sample]
+    return example_questions([archive.article(info.id) for info in infos], n)

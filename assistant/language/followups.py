@@ -1,4 +1,4 @@
-"""Follow-up questions, rewritten from the conversation without an LLM."""
+"""Follow-up questions, rewritten from the conversation by rules, or by a model whose rewrite the rules check."""
 
 from __future__ import annotations
 

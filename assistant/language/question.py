@@ -39,7 +39,6 @@ DATE = re.compile(
     r"|\b(?:last|this|next|earlier this|later this)\s+(?:week|month|year|morning|afternoon|evening|weekend)\b",
     re.I,
 )
-# A run of capitalised words, allowing short joiners ("Ministry of Defence").
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +130,7 @@ def statement_form(question: str) -> str:
 
 
 def content_words(question: str) -> list[str]:
-    """Lower-case words of the question that carry its topic."""
+    """The question's words that carry its topic (their case kept)."""
     return [w for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question) if w.lower() not in QUESTION_WORDS]
 
 

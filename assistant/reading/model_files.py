@@ -34,7 +34,7 @@ _CHUNK = 8 << 20
 class GGUFSpec:
     """A GGUF split over the packages ``{dist_prefix}1`` ... ``{dist_prefix}{parts}``.
 
-    Package ``n`` holds ``{module_prefix}{n}/data/part{nn}.bin``.
+    Package ``n`` holds its piece as ``data/part{nn}.bin``; the pieces in order make the file.
     """
 
     name: str

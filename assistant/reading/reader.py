@@ -3,8 +3,9 @@
 Sentence similarity finds the sentences on a question's topic; it cannot
 tell the one that answers from its neighbours.  A small instruction-tuned
 model can, asked one yes/no question per candidate.  Its score is
-p(yes) / (p(yes) + p(no)) read from the next-token logits, so no text is
-generated and nothing it writes is ever shown or trusted.
+p(yes) / (p(yes) + p(no)) read from the next-token logits: judging
+generates no text.  (``generate`` writes follow-up rewrites, which the rules
+check before they are used.)
 
 The prompt puts the question first: its tokens are evaluated once and kept
 in the model's cache while each candidate is appended in turn.
@@ -12,6 +13,7 @@ in the model's cache while each candidate is appended in turn.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import math
@@ -19,6 +21,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,8 +89,6 @@ class LlamaReader:
     the model's cache holds one conversation.
     """
 
-    name = "qwen2.5-1.5b"
-
     def __init__(
         self,
         model_path: Path | Callable[[], Path],
@@ -146,6 +147,7 @@ class LlamaReader:
             )
         except Exception as exc:  # llama.cpp says little more than "failed to load"
             raise ModelLoadError(f"could not load the reading model from {path}: {exc}") from None
+        _free_before_exit(llm)
         self._yes = _variants(llm, ("yes", "Yes", " yes", " Yes", "YES"))
         self._no = _variants(llm, ("no", "No", " no", " No", "NO"))
         if not self._yes or not self._no:
@@ -285,6 +287,23 @@ def _variants(llm, words: Sequence[str]) -> list[int]:
         if len(tokens) == 1:
             ids.add(tokens[0])
     return sorted(ids)
+
+
+def _free_before_exit(llm) -> None:
+    """Free the model at interpreter exit while llama.cpp's bindings still exist.
+
+    Left to ``Llama.__del__`` during shutdown, the free finds them torn down
+    and prints an ignored ``TypeError``.  A weak reference: a reader that goes
+    earlier frees its model as usual.
+    """
+    ref = weakref.ref(llm)
+
+    def free() -> None:
+        model = ref()
+        if model is not None:
+            model.close()
+
+    atexit.register(free)
 
 
 def _last_logits(llm):
