@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         "on", description="Let the reading model choose the answering sentences; off is the fast extractive path."
     )
     reader_model: Path | None = Field(
-        None, description="A GGUF file for the reader; default: the packaged Qwen2.5 1.5B, assembled once."
+        None, description="A GGUF file for the reader; default: the packaged Qwen2.5-Coder-1.5B-Instruct, assembled once."
     )
     reader_budget_ms: int = Field(
         30000, ge=0, le=600_000, description="Reading time per question, after which the ranker's order stands."

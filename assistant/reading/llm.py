@@ -1,7 +1,7 @@
 """LLM backends, through LlamaIndex's LLM classes, chosen by ``ASSISTANT_LLM``.
 
 * ``local``: a GGUF in-process through llama-cpp-python (``llama-index-llms-llama-cpp``);
-  by default the packaged Qwen2.5 1.5B the reader uses;
+  by default the packaged Qwen2.5-Coder-1.5B-Instruct the reader uses;
 * ``openai-compatible``: llama.cpp's server, vLLM, LM Studio... (``llama-index-llms-openai-like``);
 * ``ollama``: a local Ollama (``llama-index-llms-ollama``);
 * ``openai``: OpenAI itself (``llama-index-llms-openai``).
