@@ -221,6 +221,20 @@ def run_async(function, *args):
         return pool.submit(anyio.run, function, *args).result()
 
 
+def wait_for_port(port: int, proc: subprocess.Popen, log: Path, *, timeout_s: float, what: str) -> None:
+    """Wait until ``proc`` listens on 127.0.0.1:``port``; if it exits first, the error ends with its log."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{what} did not listen on {port} within {timeout_s:.0f} s")
+
+
 def stop_process(proc: subprocess.Popen, *, grace_s: float = 15.0) -> None:
     """Stop a server a test started: politely, then for good."""
     if proc.poll() is not None:
@@ -259,17 +273,11 @@ class LlamaServer:
                  "--port", str(port), "--n_ctx", "2048"],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + self.START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama server exited: {self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        self.stop()
-        raise TimeoutError(f"the llama server did not start within {self.START_TIMEOUT_S:.0f} s")
+        try:
+            wait_for_port(port, self.proc, self.log, timeout_s=self.START_TIMEOUT_S, what="the llama server")
+        except TimeoutError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         stop_process(self.proc)

@@ -14,12 +14,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_async, stop_process
+from tests.conftest import run_async, stop_process, wait_for_port
 
 pytestmark = pytest.mark.integration
 
@@ -62,24 +61,11 @@ def http_server(store_copy, tmp_path_factory):
             cwd=REPO, env=_server_env(store_copy("http")), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_for_port(port, proc, log_path)
+        # The port opens only after the warm-up, so an open port means ready for questions.
+        wait_for_port(port, proc, log_path, timeout_s=START_TIMEOUT_S, what="assistant mcp")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         stop_process(proc)
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
-    # The port opens only after the warm-up, so an open port means ready for questions.
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"assistant mcp exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"assistant mcp did not listen on {port} within {START_TIMEOUT_S:.0f} s")
 
 
 def _http_client(url: str):
